@@ -1,0 +1,305 @@
+"""`Builder` and `AppHandle`: Tauri's app object — commands, managed state, events, windows."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+
+from ._channel import Channel
+from ._commands import CommandSpec, get_spec
+from ._errors import (
+    CommandFailed,
+    CommandNotFound,
+    InvalidArgs,
+    InvokeError,
+    StateNotManaged,
+)
+from ._events import Event, EventBus, EventTarget, Unlisten, validate_event_name
+from ._state import annotation_key, key_name, state_key
+from ._window import Window
+
+__all__ = ["Builder", "AppHandle"]
+
+log = logging.getLogger("core.app")
+T = TypeVar("T")
+_MISSING = object()
+
+
+class Builder:
+    """Collect state and commands, then `build()` an `AppHandle`."""
+
+    def __init__(self) -> None:
+        self._states: dict[Any, Any] = {}
+        self._commands: dict[str, CommandSpec] = {}
+        self._setup: list[Callable[["AppHandle"], Any]] = []
+
+    def manage(self, value: Any) -> "Builder":
+        key = state_key(value)
+        if key in self._states:
+            raise ValueError(f"state for type '{key_name(key)}' is already being managed")
+        self._states[key] = value
+        return self
+
+    def invoke_handler(self, *commands: Callable) -> "Builder":
+        for fn in commands:
+            spec = get_spec(fn)
+            if spec.name in self._commands:
+                raise ValueError(f"command `{spec.name}` is registered twice")
+            self._commands[spec.name] = spec
+        return self
+
+    def setup(self, fn: Callable[["AppHandle"], Any]) -> "Builder":
+        """Run `fn(app)` once the app is built (open resources, start watchers)."""
+        self._setup.append(fn)
+        return self
+
+    def build(self) -> "AppHandle":
+        app = AppHandle(dict(self._commands), dict(self._states))
+        for fn in self._setup:
+            fn(app)
+        return app
+
+
+class AppHandle:
+    """The running app: invoke commands, emit and listen, manage state and windows."""
+
+    def __init__(self, commands: dict[str, CommandSpec], states: dict[Any, Any]) -> None:
+        self._commands = commands
+        self._states = states
+        self.bus = EventBus()
+        self.windows: dict[str, Window] = {}
+        self._shared: dict[str, Any] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self.acl: Any = None  # set by core.capabilities; None = everyone may do everything
+        self.invoke_taps: list[Callable[[dict[str, Any]], None]] = []
+
+    # ---- commands ---------------------------------------------------------------
+    @property
+    def commands(self) -> dict[str, CommandSpec]:
+        return self._commands
+
+    def register(self, *commands: Callable) -> None:
+        """Add commands after build (plugins); duplicate names are a ValueError."""
+        for fn in commands:
+            spec = get_spec(fn)
+            if spec.name in self._commands:
+                raise ValueError(f"command `{spec.name}` is registered twice")
+            self._commands[spec.name] = spec
+
+    async def invoke(
+        self, name: str, args: dict[str, Any] | None = None, *, window: Window | str | None = None
+    ) -> Any:
+        """Call command `name`; every failure is an `InvokeError`."""
+        if self.invoke_taps:
+            return await self._invoke_tapped(name, args, window)
+        return await self._invoke(name, args, window)
+
+    async def _invoke(self, name: str, args: Any, window: Window | str | None) -> Any:
+        spec = self._commands.get(name)
+        if spec is None:
+            raise CommandNotFound(name)
+        if window is not None:
+            if type(window) is str:
+                window = self._window_for(window)
+            if self.acl is not None:
+                self.acl.check_command(name, window)
+        kwargs = spec.bind_args(args)
+        if spec.fill_none:
+            for p in spec.fill_none:
+                kwargs.setdefault(p, None)
+        if spec.states:
+            states = self._states
+            for param, key in spec.states.items():
+                value = states.get(key, _MISSING)
+                if value is _MISSING:
+                    value = self._find_state(key, param, spec.name)
+                kwargs[param] = value
+        for param in spec.app_params:
+            kwargs[param] = self
+        if spec.window_params:
+            if window is None:
+                raise InvalidArgs(name, [{"param": spec.window_params[0], "message":
+                    f"command {name} needs a calling window, but was invoked without one"}])
+            for param in spec.window_params:
+                kwargs[param] = window
+        channels = self._attach_channels(spec, kwargs) if spec.channel_params else ()
+        try:
+            if spec.is_async:
+                return await spec.fn(**kwargs)
+            if spec.thread:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(self._pool(), functools.partial(spec.fn, **kwargs))
+            return spec.fn(**kwargs)
+        except InvokeError as exc:
+            if isinstance(exc, CommandFailed):
+                raise
+            raise CommandFailed(name, exc) from exc
+        except Exception as exc:
+            raise CommandFailed(name, exc) from exc
+        finally:
+            for ch in channels:
+                ch.close()
+
+    async def _invoke_tapped(self, name: str, args: Any, window: Window | str | None) -> Any:
+        label = window.label if isinstance(window, Window) else window
+        start = time.perf_counter()
+        record: dict[str, Any] = {"kind": "invoke", "command": name, "args": args, "source": label}
+        try:
+            result = await self._invoke(name, args, window)
+            record.update(ok=True, result=result)
+            return result
+        except BaseException as exc:
+            record.update(ok=False, error=str(exc) or type(exc).__name__)
+            raise
+        finally:
+            record["duration_ms"] = (time.perf_counter() - start) * 1000
+            for tap in list(self.invoke_taps):
+                try:
+                    tap(record)
+                except Exception:
+                    log.exception("invoke tap failed")
+
+    def _attach_channels(self, spec: CommandSpec, kwargs: dict[str, Any]) -> list[Channel]:
+        loop = asyncio.get_running_loop()
+        out = []
+        for param, item_type in spec.channel_params.items():
+            ch = kwargs.get(param)
+            if not isinstance(ch, Channel):
+                raise InvalidArgs(spec.name, [{"param": param, "message":
+                    f"`{param}` must be a core.Channel, got {type(ch).__name__}"}])
+            ch._attach(item_type, loop)
+            out.append(ch)
+        return out
+
+    def _find_state(self, key: Any, param: str, command: str) -> Any:
+        # `State[Mutex]` without an inner type: accept the one managed Mutex.
+        if isinstance(key, type):
+            hits = [v for k, v in self._states.items() if isinstance(k, tuple) and k[0] is key]
+            if len(hits) == 1:
+                return hits[0]
+        raise StateNotManaged(
+            f"state not managed for field `{param}` on command `{command}`. "
+            "You must call `.manage()` before using this command",
+            command=command,
+        )
+
+    def _window_for(self, label: str) -> Window:
+        win = self.windows.get(label)
+        if win is None:
+            raise InvalidArgs("invoke", [{"param": "window", "message": f"no window labelled {label!r}"}])
+        return win
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(thread_name_prefix="dataforge-command")
+        return self._executor
+
+    # ---- managed state ----------------------------------------------------------
+    def manage(self, value: Any) -> bool:
+        """Manage `value` by its type; False (old value kept) if that type is already managed."""
+        key = state_key(value)
+        if key in self._states:
+            return False
+        self._states[key] = value
+        return True
+
+    def state(self, tp: type[T]) -> T:
+        value = self.try_state(tp)
+        if value is None:
+            raise StateNotManaged(
+                f"state not managed for type `{key_name(annotation_key(tp))}`. "
+                "You must call `.manage()` before using it"
+            )
+        return value
+
+    def try_state(self, tp: type[T]) -> T | None:
+        key = annotation_key(tp)
+        value = self._states.get(key, _MISSING)
+        if value is _MISSING:
+            try:
+                return self._find_state(key, "?", "?")
+            except StateNotManaged:
+                return None
+        return value
+
+    # ---- shared state synced to windows (core.shared) -----------------------------
+    def shared(self, name: str, initial: Any = None):
+        """The backend's shared state `name`, created with `initial` on first use."""
+        from .shared import SharedState
+
+        state = self._shared.get(name)
+        if state is None:
+            state = self._shared[name] = SharedState(self, name, initial)
+        return state
+
+    def get_shared(self, name: str):
+        return self._shared.get(name)
+
+    # ---- events -----------------------------------------------------------------
+    def emit(self, event: str, payload: Any = None) -> None:
+        """To every listener (app, every window, catch-all)."""
+        self.bus.emit(event, payload)
+
+    def emit_to(self, target: EventTarget | str, event: str, payload: Any = None) -> None:
+        self.bus.emit(event, payload, target=EventTarget.coerce(target))
+
+    def emit_filter(self, event: str, payload: Any, predicate: Callable[[EventTarget], bool]) -> None:
+        self.bus.emit(event, payload, predicate=predicate)
+
+    def _emit_checked(self, event, payload, target, source, predicate) -> None:
+        if self.acl is not None:
+            self.acl.check_event(event, self.windows.get(source) or source)
+        self.bus.emit(event, payload, target=target, source=source, predicate=predicate)
+
+    def listen(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        """Listen on the App target: `emit`, `emit_to(app)`, and filters that accept the app."""
+        return self.bus.listen(event, handler, target=EventTarget.app(), **kw)
+
+    def listen_any(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        """Catch-all: every `event`, whatever its target."""
+        return self.bus.listen(event, handler, **kw)
+
+    def once(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        return self.listen(event, handler, once=True, **kw)
+
+    def once_any(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        return self.listen_any(event, handler, once=True, **kw)
+
+    def unlisten(self, listener_id: int | Unlisten) -> None:
+        self.bus.unlisten(listener_id)
+
+    def listener_count(self, event: str | None = None) -> int:
+        return self.bus.listener_count(event)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait until every event emitted so far is delivered and handled."""
+        await self.bus.drain(timeout)
+
+    # ---- windows ----------------------------------------------------------------
+    def create_window(self, label: str) -> Window:
+        validate_event_name(label, "window label")
+        if label in self.windows:
+            raise ValueError(f"a window labelled {label!r} already exists")
+        win = Window(self, label)
+        self.windows[label] = win
+        self.emit("window-created", label)
+        return win
+
+    def get_window(self, label: str) -> Window | None:
+        return self.windows.get(label)
+
+    def _forget_window(self, win: Window) -> None:
+        if self.windows.get(win.label) is win:
+            del self.windows[win.label]
+
+    def close(self) -> None:
+        """Close every window and stop the worker threads (idempotent)."""
+        for win in list(self.windows.values()):
+            win.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

@@ -1,0 +1,531 @@
+"""Events: Tauri's emit/listen with explicit targets, in-order and crash-proof.
+
+Delivery rules (see the README table):
+
+* `emit` reaches every listener; `emit_to(target)` reaches listeners on that
+  target plus the catch-all (`listen_any`) ones; `emit_filter` asks a predicate
+  per target.
+* Sync handlers of one emit run in registration order; each listener sees events
+  in emit order, also when its handler is `async` (one call at a time per listener).
+* An emit made inside a handler is queued and delivered after the current
+  delivery (breadth-first, never recursive).
+* `emit` from another thread is handed to the loop; progress-like events can be
+  *coalesced* (latest wins) so a fast producer cannot grow memory without bound.
+* A handler that raises is isolated: logged, reported once as `listener-error`,
+  and every other listener still gets the event.
+
+Speed matters here (it is the hot path of every pane): one `Event` object is
+made per emit and its `.id` is set per listener before each sync call, so a
+handler that keeps an event past its own call should keep `event.copy()`.
+Async handlers always receive their own copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Literal
+
+__all__ = ["Event", "EventTarget", "EventBus", "Unlisten", "validate_event_name"]
+
+log = logging.getLogger("core.events")
+
+_NAME_RE = re.compile(r"[A-Za-z0-9\-/:_]+")
+_valid_names: set[str] = set()
+
+TargetKind = Literal["any", "app", "window"]
+
+
+def validate_event_name(name: Any, what: str = "event name") -> str:
+    """Letters, digits, `-`, `/`, `:`, `_` — Tauri's rule; anything else is a ValueError."""
+    if name in _valid_names:
+        return name
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise ValueError(
+            f"invalid {what} {name!r}: use letters, digits and '-', '/', ':', '_' only"
+        )
+    if len(_valid_names) < 10_000:
+        _valid_names.add(name)
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class EventTarget:
+    """Where an event is emitted to (or what a listener listens on)."""
+
+    kind: TargetKind
+    label: str | None = None
+
+    @staticmethod
+    def any() -> "EventTarget":
+        return _ANY
+
+    @staticmethod
+    def app() -> "EventTarget":
+        return _APP
+
+    @staticmethod
+    def window(label: str) -> "EventTarget":
+        return EventTarget("window", validate_event_name(label, "window label"))
+
+    @staticmethod
+    def coerce(target: "EventTarget | str") -> "EventTarget":
+        """A plain string means `EventTarget.window(label)`."""
+        if isinstance(target, EventTarget):
+            return target
+        if isinstance(target, str):
+            return EventTarget.window(target)
+        raise TypeError(f"event target must be an EventTarget or a window label, not {target!r}")
+
+    def __str__(self) -> str:
+        return self.kind if self.label is None else f"{self.kind}:{self.label}"
+
+
+_ANY = EventTarget("any")
+_APP = EventTarget("app")
+
+
+class Event:
+    """What a handler receives. `.id` is the receiving listener's id."""
+
+    __slots__ = ("event", "payload", "id", "target", "source", "seq")
+
+    def __init__(
+        self,
+        event: str,
+        payload: Any,
+        id: int,
+        target: EventTarget,
+        source: str | None,
+        seq: int,
+    ) -> None:
+        self.event = event
+        self.payload = payload
+        self.id = id
+        self.target = target
+        self.source = source
+        self.seq = seq
+
+    def copy(self) -> "Event":
+        return Event(self.event, self.payload, self.id, self.target, self.source, self.seq)
+
+    def __repr__(self) -> str:
+        return (
+            f"Event({self.event!r}, payload={self.payload!r}, id={self.id}, "
+            f"target={self.target}, source={self.source!r}, seq={self.seq})"
+        )
+
+
+class Unlisten:
+    """Returned by `listen`: call it (as often as you like) to stop listening."""
+
+    __slots__ = ("id", "_bus")
+
+    def __init__(self, bus: "EventBus", id: int) -> None:
+        self.id = id
+        self._bus = bus
+
+    def __call__(self) -> None:
+        self._bus.unlisten(self.id)
+
+    def __repr__(self) -> str:
+        return f"Unlisten(id={self.id})"
+
+
+class _Listener:
+    __slots__ = (
+        "id", "event", "target", "fn", "is_async", "once", "owner", "alive",
+        "queue", "running", "flow",
+    )
+
+    def __init__(self, id, event, target, fn, is_async, once, owner):
+        self.id = id
+        self.event = event
+        self.target: EventTarget = target
+        self.fn = fn
+        self.is_async = is_async
+        self.once = once
+        self.owner = owner
+        self.alive = True
+        self.queue: deque[Event] | None = deque() if is_async else None
+        self.running = False
+        self.flow: _Flow | None = None
+
+    def accepts(self, target: EventTarget, pred: Callable[[EventTarget], bool] | None) -> bool:
+        mine = self.target
+        if mine.kind == "any":
+            return True
+        if pred is not None:
+            return bool(pred(mine))
+        if target.kind == "any":
+            return True
+        if target.kind == "app":
+            return mine.kind == "app"
+        return mine.kind == "window" and mine.label == target.label
+
+
+class _Flow:
+    """Debounce / throttle state of one listener: the last payload always lands."""
+
+    __slots__ = ("mode", "seconds", "pending", "timer", "last_fire")
+
+    def __init__(self, mode: str, seconds: float) -> None:
+        self.mode = mode
+        self.seconds = seconds
+        self.pending: Event | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.last_fire = float("-inf")
+
+
+def _is_async_callable(fn: Callable) -> bool:
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)
+    )
+
+
+class EventBus:
+    """A pub-sub bus with Tauri's targets, usable on its own or inside an `AppHandle`.
+
+    Single-loop by design: handlers run on the loop that first used the bus;
+    `emit` from other threads is marshalled there.
+    """
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self._sync: dict[str, list[_Listener]] = {}
+        self._async: dict[str, list[_Listener]] = {}
+        self._by_id: dict[int, _Listener] = {}
+        self._delivering = False
+        self._pending: deque[tuple] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+        self._inbox: deque[tuple] = deque()
+        self._coalesced: dict[tuple, list] = {}
+        self._inbox_lock = threading.Lock()
+        self._inbox_scheduled = False
+        self._workers: set[asyncio.Task] = set()
+        self._timers = 0
+        self._coalesce_keys: dict[str, Callable[[Any], Any] | None] = {}
+        self.taps: list[Callable[[dict[str, Any]], None]] = []
+        self.on_error: Callable[[str, BaseException, int], None] | None = None
+
+    # ---- loop binding -------------------------------------------------------------
+    def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Deliver on `loop` (default: the running loop)."""
+        self._loop = loop or asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+
+    def _on_loop_thread(self) -> bool:
+        tid = threading.get_ident()
+        if tid == self._thread:
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loop is None  # no loop anywhere: deliver synchronously
+        if self._loop is None or self._loop.is_closed() or not self._loop.is_running():
+            self._loop, self._thread = loop, tid
+            return True
+        return loop is self._loop
+
+    # ---- listening ----------------------------------------------------------------
+    def listen(
+        self,
+        event: str,
+        handler: Callable[[Event], Any],
+        *,
+        target: EventTarget | str | None = None,
+        once: bool = False,
+        owner: str | None = None,
+        debounce: float | None = None,
+        throttle: float | None = None,
+    ) -> Unlisten:
+        """Register `handler` for `event` on `target` (default: catch-all Any)."""
+        validate_event_name(event)
+        if not callable(handler):
+            raise TypeError(f"handler for {event!r} must be callable, not {handler!r}")
+        if debounce is not None and throttle is not None:
+            raise ValueError("use debounce or throttle, not both")
+        tgt = _ANY if target is None else EventTarget.coerce(target)
+        lst = _Listener(next(self._ids), event, tgt, handler, _is_async_callable(handler), once, owner)
+        for mode, secs in (("debounce", debounce), ("throttle", throttle)):
+            if secs is not None:
+                if not secs >= 0:
+                    raise ValueError(f"{mode} must be a number of seconds >= 0, not {secs!r}")
+                lst.flow = _Flow(mode, float(secs))
+        self._by_id[lst.id] = lst
+        table = self._async if lst.is_async else self._sync
+        table[event] = [*table.get(event, ()), lst]  # copy-on-write: emits iterate safely
+        return Unlisten(self, lst.id)
+
+    def once(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        return self.listen(event, handler, once=True, **kw)
+
+    def unlisten(self, listener_id: int | Unlisten) -> None:
+        """Remove a listener; unknown or already removed ids are ignored."""
+        if isinstance(listener_id, Unlisten):
+            listener_id = listener_id.id
+        lst = self._by_id.pop(listener_id, None)
+        if lst is None:
+            return
+        lst.alive = False
+        if lst.queue:
+            lst.queue.clear()
+        if lst.flow and lst.flow.timer:
+            lst.flow.timer.cancel()
+            lst.flow.timer = None
+            self._timers -= 1
+        table = self._async if lst.is_async else self._sync
+        remaining = [x for x in table.get(lst.event, ()) if x is not lst]
+        if remaining:
+            table[lst.event] = remaining
+        else:
+            table.pop(lst.event, None)
+
+    def unlisten_owner(self, owner: str) -> int:
+        """Remove every listener registered by `owner` (a window label)."""
+        ids = [i for i, lst in self._by_id.items() if lst.owner == owner]
+        for i in ids:
+            self.unlisten(i)
+        return len(ids)
+
+    def listener_count(self, event: str | None = None) -> int:
+        if event is None:
+            return len(self._by_id)
+        return len(self._sync.get(event, ())) + len(self._async.get(event, ()))
+
+    def coalesce(self, event: str, key: Callable[[Any], Any] | None = None) -> None:
+        """Mark `event` as progress-like: undelivered ones with the same key are
+        replaced by the newest (latest wins), bounding memory under floods."""
+        self._coalesce_keys[validate_event_name(event)] = key
+
+    # ---- emitting -----------------------------------------------------------------
+    def emit(
+        self,
+        event: str,
+        payload: Any = None,
+        *,
+        target: EventTarget | str | None = None,
+        source: str | None = None,
+        predicate: Callable[[EventTarget], bool] | None = None,
+    ) -> None:
+        """Emit to `target` (default: everyone). Safe from any thread."""
+        if event not in _valid_names:
+            validate_event_name(event)
+        tgt = _ANY if target is None else EventTarget.coerce(target)
+        if self._thread == threading.get_ident() or self._on_loop_thread():
+            self._dispatch(event, payload, tgt, source, predicate)
+        else:
+            self._post(event, payload, tgt, source, predicate)
+
+    def _dispatch(self, event, payload, target, source, predicate) -> None:
+        if self._delivering:
+            self._pending.append((event, payload, target, source, predicate))
+            return
+        self._delivering = True
+        try:
+            self._deliver(event, payload, target, source, predicate)
+            pending = self._pending
+            while pending:
+                self._deliver(*pending.popleft())
+        finally:
+            self._delivering = False
+
+    def _deliver(self, name, payload, target, source, predicate) -> None:
+        ev = Event(name, payload, 0, target, source, next(self._seq))
+        if self.taps:
+            self._tap({"kind": "emit", "event": name, "target": str(target),
+                       "source": source, "payload": payload, "seq": ev.seq})
+        sync = self._sync.get(name)
+        if sync:
+            everyone = target is _ANY and predicate is None
+            for lst in sync:
+                if not (everyone or lst.accepts(target, predicate)) or not lst.alive:
+                    continue
+                if lst.once:
+                    self.unlisten(lst.id)
+                if lst.flow is not None:
+                    self._flow(lst, ev)
+                    continue
+                ev.id = lst.id
+                try:
+                    lst.fn(ev)
+                except Exception as exc:  # isolate: the others still get the event
+                    self._report(lst, ev, exc)
+        asyncs = self._async.get(name)
+        if asyncs:
+            for lst in asyncs:
+                if not lst.alive or not lst.accepts(target, predicate):
+                    continue
+                if lst.once:
+                    self.unlisten(lst.id)
+                mine = ev.copy()
+                mine.id = lst.id
+                if lst.flow is not None:
+                    self._flow(lst, mine)
+                else:
+                    self._enqueue(lst, mine)
+
+    # ---- async delivery (one call at a time per listener, FIFO) --------------------
+    def _enqueue(self, lst: _Listener, ev: Event) -> None:
+        q = lst.queue
+        key_fn = self._coalesce_keys.get(ev.event, _MISSING)
+        if key_fn is not _MISSING and q:
+            key = key_fn(ev.payload) if key_fn else None
+            for i in range(len(q) - 1, -1, -1):
+                old = q[i]
+                if old.event == ev.event and (key_fn is None or key_fn(old.payload) == key):
+                    del q[i]
+                    break
+        q.append(ev)
+        if not lst.running:
+            lst.running = True
+            loop = self._loop or asyncio.get_running_loop()
+            task = loop.create_task(self._run_async(lst))
+            self._workers.add(task)
+            task.add_done_callback(self._workers.discard)
+
+    async def _run_async(self, lst: _Listener) -> None:
+        q = lst.queue
+        try:
+            while q and lst.alive:
+                ev = q.popleft()
+                try:
+                    await lst.fn(ev)
+                except Exception as exc:
+                    self._report(lst, ev, exc)
+        finally:
+            lst.running = False
+
+    # ---- debounce / throttle -------------------------------------------------------
+    def _flow(self, lst: _Listener, ev: Event) -> None:
+        flow = lst.flow
+        ev = ev.copy()
+        ev.id = lst.id
+        flow.pending = ev
+        loop = self._loop or asyncio.get_running_loop()
+        now = loop.time()
+        if flow.mode == "debounce":
+            if flow.timer:
+                flow.timer.cancel()
+                self._timers -= 1
+            delay = flow.seconds
+        else:
+            if flow.timer:
+                return  # a trailing delivery is already scheduled: it takes the latest
+            delay = max(0.0, flow.last_fire + flow.seconds - now)
+        self._timers += 1
+        flow.timer = loop.call_later(delay, self._flow_fire, lst)
+
+    def _flow_fire(self, lst: _Listener) -> None:
+        flow = lst.flow
+        self._timers -= 1
+        flow.timer = None
+        ev, flow.pending = flow.pending, None
+        if ev is None or not lst.alive:
+            return
+        flow.last_fire = (self._loop or asyncio.get_running_loop()).time()
+        if lst.is_async:
+            self._enqueue(lst, ev)
+        else:
+            try:
+                lst.fn(ev)
+            except Exception as exc:
+                self._report(lst, ev, exc)
+
+    # ---- other threads -------------------------------------------------------------
+    def _post(self, event, payload, target, source, predicate) -> None:
+        item = (event, payload, target, source, predicate)
+        key_fn = self._coalesce_keys.get(event, _MISSING)
+        with self._inbox_lock:
+            if key_fn is not _MISSING:
+                ckey = (event, key_fn(payload) if key_fn else None, target)
+                slot = self._coalesced.get(ckey)
+                if slot is not None:
+                    slot[0] = item  # latest wins, keeps its place in the order
+                    return
+                slot = [item]
+                self._coalesced[ckey] = slot
+                self._inbox.append((ckey, slot))
+            else:
+                self._inbox.append((None, item))
+            if self._inbox_scheduled:
+                return
+            self._inbox_scheduled = True
+        loop = self._loop
+        if loop is None:
+            raise RuntimeError("emit from a thread before the bus is bound to an event loop")
+        try:
+            loop.call_soon_threadsafe(self._drain_inbox)
+        except RuntimeError:  # loop closed: the app is shutting down
+            with self._inbox_lock:
+                self._inbox.clear()
+                self._coalesced.clear()
+                self._inbox_scheduled = False
+
+    def _drain_inbox(self) -> None:
+        with self._inbox_lock:
+            items = list(self._inbox)
+            self._inbox.clear()
+            self._coalesced.clear()
+            self._inbox_scheduled = False
+        for ckey, item in items:
+            if ckey is not None:
+                item = item[0]
+            self._dispatch(*item)
+
+    # ---- quiescence ----------------------------------------------------------------
+    async def drain(self, timeout: float | None = None) -> None:
+        """Return once everything emitted so far is delivered and every handler finished."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._inbox:
+                self._drain_inbox()
+            if self._workers:
+                await asyncio.wait(set(self._workers), timeout=_remaining(deadline))
+            elif self._timers:
+                await asyncio.sleep(0.005)
+            else:
+                await asyncio.sleep(0)  # let call_soon_threadsafe callbacks land
+                if not (self._inbox or self._workers or self._timers or self._inbox_scheduled):
+                    return
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("event bus did not drain in time")
+
+    # ---- errors and taps -----------------------------------------------------------
+    def _report(self, lst: _Listener, ev: Event, exc: BaseException) -> None:
+        log.error("listener %s for %r raised: %r", lst.id, ev.event, exc, exc_info=exc)
+        if self.on_error is not None:
+            try:
+                self.on_error(ev.event, exc, lst.id)
+            except Exception:  # pragma: no cover - the reporter itself failed
+                log.exception("error reporter failed")
+        if ev.event != "listener-error":
+            self.emit("listener-error", {"event": ev.event, "error": f"{type(exc).__name__}: {exc}",
+                                         "listener": lst.id, "window": lst.owner})
+
+    def _tap(self, record: dict[str, Any]) -> None:
+        for tap in list(self.taps):
+            try:
+                tap(record)
+            except Exception:
+                log.exception("event tap failed")
+
+    def iter_listeners(self) -> Iterable[tuple[int, str, EventTarget, str | None]]:
+        for lst in self._by_id.values():
+            yield lst.id, lst.event, lst.target, lst.owner
+
+
+_MISSING = object()
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())

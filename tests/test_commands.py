@@ -1,0 +1,286 @@
+"""Commands: registration, argument binding, injection, errors, threads, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+
+import pydantic
+import pytest
+
+from core import (
+    AppHandle,
+    Builder,
+    CommandFailed,
+    CommandNotFound,
+    InvalidArgs,
+    InvokeError,
+    Mutex,
+    RwLock,
+    State,
+    StateNotManaged,
+    Window,
+    command,
+)
+
+
+@dataclass
+class Counter:
+    n: int = 0
+
+
+class Filter(pydantic.BaseModel):
+    min_depth: float
+    max_depth: float | None = None
+
+
+@command
+def list_wells(workspace_id: int, counter: State[Counter]) -> list[str]:
+    counter.n += 1
+    return [f"well-{workspace_id}-{counter.n}"]
+
+
+@command
+def describe(request: Filter, limit: int = 10, tag: str | None = None) -> dict:
+    return {"request": request, "limit": limit, "tag": tag}
+
+
+@command
+def who_called(window: Window, app: AppHandle) -> str:
+    assert isinstance(app, AppHandle)
+    return window.label
+
+
+@command(thread=True)
+def in_thread() -> str:
+    return threading.current_thread().name
+
+
+@command
+def on_loop() -> int:
+    return threading.get_ident()
+
+
+@command
+async def slow(seconds: float) -> str:
+    await asyncio.sleep(seconds)
+    return "done"
+
+
+@command
+def boom(kind: str) -> None:
+    if kind == "value":
+        raise ValueError("bad value here")
+    raise KeyError("missing")
+
+
+@command(name="renamed_cmd")
+def original_name() -> str:
+    return "renamed"
+
+
+@command(thread=True)
+def bump_locked(counter: State[Mutex[Counter]]) -> int:
+    with counter.lock() as c:
+        c.n += 1
+        return c.n
+
+
+@command
+def needs_missing_state(x: State[Filter]) -> None:  # Filter is never managed
+    pass
+
+
+def make_app() -> AppHandle:
+    return (
+        Builder()
+        .manage(Counter())
+        .invoke_handler(list_wells, describe, who_called, in_thread, on_loop, slow, boom,
+                        original_name, needs_missing_state)
+        .build()
+    )
+
+
+def test_decorated_function_stays_callable():
+    assert list_wells(3, Counter(4)) == ["well-3-5"]
+    assert describe(Filter(min_depth=1))["limit"] == 10
+
+
+async def test_invoke_with_camel_and_snake_keys():
+    app = make_app()
+    assert await app.invoke("list_wells", {"workspaceId": 7}) == ["well-7-1"]
+    assert await app.invoke("list_wells", {"workspace_id": 7}) == ["well-7-2"]
+    assert app.state(Counter).n == 2
+
+
+async def test_nested_model_validated_from_dict_and_defaults():
+    app = make_app()
+    out = await app.invoke("describe", {"request": {"min_depth": 100, "max_depth": "200.5"}})
+    assert out["request"] == Filter(min_depth=100, max_depth=200.5)
+    assert out["limit"] == 10 and out["tag"] is None
+
+
+async def test_unknown_command():
+    app = make_app()
+    with pytest.raises(CommandNotFound, match="^Command nope not found$"):
+        await app.invoke("nope")
+
+
+@pytest.mark.parametrize(
+    "args, param, fragment",
+    [
+        ({}, "workspace_id", "command list_wells missing required key workspaceId"),
+        ({"workspaceId": "abc"}, "workspace_id", "valid integer"),
+        ({"workspaceID": 1}, "workspaceID", "did you mean `workspaceId`"),
+        ({"workspace": 1}, "workspace", "did you mean"),
+        ({"workspaceId": 1, "workspace_id": 1}, "workspace_id", "pass one spelling"),
+        ({"workspaceId": 1, "extra": 2}, "extra", "unexpected key 'extra'"),
+    ],
+)
+async def test_invalid_args(args, param, fragment):
+    app = make_app()
+    with pytest.raises(InvalidArgs) as info:
+        await app.invoke("list_wells", args)
+    err = info.value
+    assert str(err).startswith(f"invalid args `{param}` for command `list_wells`:")
+    assert fragment in str(err)
+    assert err.errors and all({"param", "message"} <= set(e) for e in err.errors)
+    assert app.state(Counter).n == 0  # the body never ran
+
+
+async def test_invalid_args_lists_every_problem():
+    app = make_app()
+    with pytest.raises(InvalidArgs) as info:
+        await app.invoke("describe", {"request": {"min_depth": "x"}, "limit": "many", "tagg": 1})
+    params = [e["param"] for e in info.value.errors]
+    assert "tagg" in params and "request" in params and "limit" in params
+    assert any("did you mean `tag`" in e["message"] for e in info.value.errors)
+
+
+async def test_args_must_be_a_mapping():
+    app = make_app()
+    with pytest.raises(InvalidArgs, match="args must be an object"):
+        await app.invoke("list_wells", [1, 2])
+
+
+async def test_window_and_app_injection():
+    app = make_app()
+    win = app.create_window("main")
+    assert await app.invoke("who_called", window=win) == "main"
+    assert await win.invoke("who_called") == "main"
+    assert await app.invoke("who_called", window="main") == "main"
+    with pytest.raises(InvalidArgs, match="needs a calling window"):
+        await app.invoke("who_called")
+
+
+async def test_thread_and_loop_placement():
+    app = make_app()
+    assert (await app.invoke("in_thread")).startswith("dataforge-command")
+    assert await app.invoke("on_loop") == threading.get_ident()
+
+
+async def test_command_errors_become_command_failed():
+    app = make_app()
+    with pytest.raises(CommandFailed) as info:
+        await app.invoke("boom", {"kind": "value"})
+    assert str(info.value) == "bad value here"
+    assert isinstance(info.value.error, ValueError)
+    assert info.value.__cause__ is info.value.error
+    assert isinstance(info.value, InvokeError)
+    # the app keeps working afterwards
+    assert await app.invoke("renamed_cmd") == "renamed"
+
+
+async def test_state_not_managed_message():
+    app = make_app()
+    with pytest.raises(StateNotManaged) as info:
+        await app.invoke("needs_missing_state")
+    assert str(info.value) == (
+        "state not managed for field `x` on command `needs_missing_state`. "
+        "You must call `.manage()` before using this command"
+    )
+
+
+async def test_cancelling_the_caller_cancels_an_async_command():
+    app = make_app()
+    started = asyncio.Event()
+
+    @command
+    async def wait_forever() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.append(True)
+
+    cancelled: list[bool] = []
+    app.register(wait_forever)
+    task = asyncio.create_task(app.invoke("wait_forever"))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cancelled == [True]
+
+
+def test_builder_rejects_duplicates():
+    with pytest.raises(ValueError, match="state for type 'Counter' is already being managed"):
+        Builder().manage(Counter()).manage(Counter())
+    with pytest.raises(ValueError, match="registered twice"):
+        Builder().invoke_handler(list_wells, list_wells)
+
+
+async def test_app_manage_and_lookup():
+    app = make_app()
+    first = app.state(Counter)
+    assert app.manage(Counter(99)) is False
+    assert app.state(Counter) is first
+    assert app.try_state(Filter) is None
+    with pytest.raises(StateNotManaged):
+        app.state(Filter)
+    assert app.manage(Filter(min_depth=0)) is True
+    assert app.state(Filter).min_depth == 0
+
+
+async def test_mutex_state_from_many_threads_loses_no_update():
+    app = Builder().manage(Mutex(Counter())).invoke_handler(bump_locked).build()
+    results = await asyncio.gather(*(app.invoke("bump_locked") for _ in range(200)))
+    assert sorted(results) == list(range(1, 201))
+    with app.state(Mutex[Counter]).lock() as c:
+        assert c.n == 200
+
+
+def test_rwlock_readers_and_writer():
+    rw = RwLock({"n": 0})
+
+    def writer():
+        for _ in range(500):
+            with rw.write() as v:
+                v["n"] += 1
+
+    seen = []
+
+    def reader():
+        for _ in range(500):
+            with rw.read() as v:
+                seen.append(v["n"])
+
+    threads = [threading.Thread(target=writer) for _ in range(4)] + [
+        threading.Thread(target=reader) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    with rw.read() as v:
+        assert v["n"] == 2000
+    assert all(0 <= s <= 2000 for s in seen)
+
+
+def test_command_requires_decorator():
+    def plain():
+        pass
+
+    with pytest.raises(TypeError, match="not a command"):
+        Builder().invoke_handler(plain)

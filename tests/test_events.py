@@ -1,0 +1,305 @@
+"""Events: Tauri's delivery table, ordering, threads, isolation, drain, names."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from core import Builder, Event, EventBus, EventTarget
+
+
+def collecting_app():
+    app = Builder().build()
+    w = app.create_window("w")
+    other = app.create_window("other")
+    got: dict[str, list] = {"app": [], "w": [], "other": [], "any": []}
+    app.listen("e", lambda ev: got["app"].append(ev.payload))
+    w.listen("e", lambda ev: got["w"].append(ev.payload))
+    other.listen("e", lambda ev: got["other"].append(ev.payload))
+    app.listen_any("e", lambda ev: got["any"].append(ev.payload))
+    return app, got
+
+
+async def test_delivery_table():
+    app, got = collecting_app()
+    app.emit("e", "all")
+    app.emit_to(EventTarget.app(), "e", "app-only")
+    app.emit_to("w", "e", "to-w")
+    app.emit_to(EventTarget.window("other"), "e", "to-other")
+    app.emit_to(EventTarget.any(), "e", "any")
+    app.emit_filter("e", "filter-w", lambda t: t.kind == "window" and t.label == "w")
+    app.emit_filter("e", "filter-app", lambda t: t == EventTarget.app())
+    await app.drain()
+    assert got["app"] == ["all", "app-only", "any", "filter-app"]
+    assert got["w"] == ["all", "to-w", "any", "filter-w"]
+    assert got["other"] == ["all", "to-other", "any"]
+    assert got["any"] == ["all", "app-only", "to-w", "to-other", "any", "filter-w", "filter-app"]
+
+
+async def test_event_fields():
+    app = Builder().build()
+    w = app.create_window("main")
+    seen: list[Event] = []
+    unlisten = app.listen_any("ping", lambda ev: seen.append(ev.copy()))
+    w.emit_to("main", "ping", {"x": 1})
+    app.emit("ping")
+    await app.drain()
+    first, second = seen
+    assert (first.event, first.payload, first.id) == ("ping", {"x": 1}, unlisten.id)
+    assert first.target == EventTarget.window("main") and first.source == "main"
+    assert second.source is None and second.target == EventTarget.any()
+    assert second.seq > first.seq
+
+
+def test_target_value_semantics():
+    assert EventTarget.window("a") == EventTarget.window("a")
+    assert EventTarget.any().kind == "any" and EventTarget.app().label is None
+    assert EventTarget.coerce("w") == EventTarget.window("w")
+    with pytest.raises(Exception):
+        EventTarget.any().kind = "app"  # frozen
+
+
+async def test_sync_handlers_in_registration_order_and_breadth_first():
+    app = Builder().build()
+    order: list[str] = []
+
+    def a1(ev):
+        order.append("a1")
+        app.emit("b")
+
+    app.listen("a", a1)
+    app.listen("a", lambda ev: order.append("a2"))
+    app.listen("b", lambda ev: order.append("b"))
+    app.emit("a")
+    assert order == ["a1", "a2", "b"]
+
+
+async def test_async_handler_is_fifo_and_never_concurrent():
+    app = Builder().build()
+    seen: list[int] = []
+    active = 0
+    peak = 0
+
+    async def handler(ev):
+        nonlocal active, peak
+        active += 1
+        peak = max(peak, active)
+        await asyncio.sleep(0)
+        seen.append(ev.payload)
+        active -= 1
+
+    app.listen("n", handler)
+    for i in range(50):
+        app.emit("n", i)
+    await app.drain()
+    assert seen == list(range(50)) and peak == 1
+
+
+async def test_emit_from_threads_is_delivered_on_the_loop_in_per_thread_order():
+    app = Builder().build()
+    loop_thread = threading.get_ident()
+    got: list[tuple[int, int]] = []
+    threads_seen: set[int] = set()
+
+    def handler(ev):
+        threads_seen.add(threading.get_ident())
+        got.append(ev.payload)
+
+    app.listen("t", handler)
+    app.emit("warmup")  # binds the bus to this loop
+
+    def producer(k):
+        for i in range(200):
+            app.emit("t", (k, i))
+
+    threads = [threading.Thread(target=producer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    await app.drain()
+    assert threads_seen == {loop_thread}
+    assert len(got) == 800
+    for k in range(4):
+        assert [i for kk, i in got if kk == k] == list(range(200))
+
+
+async def test_failing_listener_is_isolated_and_reported_once(caplog):
+    app = Builder().build()
+    got, errors = [], []
+
+    def bad(ev):
+        raise RuntimeError("kaput")
+
+    async def bad_async(ev):
+        raise ValueError("async kaput")
+
+    app.listen("x", bad)
+    app.listen("x", bad_async)
+    app.listen("x", lambda ev: got.append(ev.payload))
+    app.listen("listener-error", lambda ev: errors.append(ev.payload))
+    app.emit("x", 1)
+    app.emit("x", 2)
+    await app.drain()
+    assert got == [1, 2]
+    assert len(errors) == 4
+    assert {e["event"] for e in errors} == {"x"}
+    assert "RuntimeError: kaput" in errors[0]["error"]
+    assert any("async kaput" in e["error"] for e in errors)
+    assert "kaput" in caplog.text
+
+
+async def test_once_and_unlisten_are_idempotent():
+    app = Builder().build()
+    got = []
+    app.once("o", lambda ev: got.append(ev.payload))
+    handle = app.listen("u", lambda ev: got.append(ev.payload))
+    app.emit("o", 1)
+    app.emit("o", 2)
+    handle()
+    handle()
+    app.unlisten(handle.id)
+    app.unlisten(123456)
+    app.emit("u", 3)
+    await app.drain()
+    assert got == [1]
+    assert app.listener_count() == 0
+
+
+async def test_once_any_catches_any_target():
+    app = Builder().build()
+    got = []
+    app.once_any("x", lambda ev: got.append(ev.payload))
+    app.emit_to("nobody", "x", "first")
+    app.emit("x", "second")
+    assert got == ["first"]
+
+
+@pytest.mark.parametrize("name", ["", "has space", "dot.ted", "semi;colon", None, 5])
+async def test_invalid_event_names(name):
+    app = Builder().build()
+    with pytest.raises(ValueError, match="invalid event name"):
+        app.emit(name)
+    with pytest.raises(ValueError, match="invalid event name"):
+        app.listen(name, lambda ev: None)
+
+
+async def test_valid_names_and_emitting_to_nobody():
+    app = Builder().build()
+    for name in ["a", "state:selection", "task-progress", "ns/evt_1"]:
+        app.emit(name, None)
+
+
+async def test_windows_lifecycle_and_listener_cleanup():
+    app = Builder().build()
+    events = []
+    app.listen("window-created", lambda ev: events.append(("created", ev.payload)))
+    app.listen("window-closed", lambda ev: events.append(("closed", ev.payload)))
+    base = app.listener_count()
+    w = app.create_window("pane-1")
+    assert app.get_window("pane-1") is w and app.windows == {"pane-1": w}
+    with pytest.raises(ValueError, match="already exists"):
+        app.create_window("pane-1")
+    with pytest.raises(ValueError):
+        app.create_window("bad label")
+    for i in range(10):
+        w.listen(f"e{i}", lambda ev: None)
+        w.listen_any("x", lambda ev: None)
+    assert app.listener_count() == base + 20
+    w.close()
+    w.close()
+    assert app.listener_count() == base
+    assert app.get_window("pane-1") is None
+    assert events == [("created", "pane-1"), ("closed", "pane-1")]
+    with pytest.raises(RuntimeError, match="closed"):
+        w.listen("e", lambda ev: None)
+
+
+async def test_window_emit_records_source():
+    app = Builder().build()
+    a, b = app.create_window("a"), app.create_window("b")
+    seen = []
+    b.listen("hello", lambda ev: seen.append((ev.source, ev.target.label)))
+    a.emit_to("b", "hello")
+    a.emit("hello")
+    a.emit_filter("hello", None, lambda t: t.label == "b")
+    await app.drain()
+    assert seen == [("a", "b"), ("a", None), ("a", None)]
+
+
+async def test_standalone_event_bus_frontend_pattern():
+    bus = EventBus()
+    got = []
+    bus.listen("data-changed", lambda ev: got.append(ev.payload))
+    bus.emit("data-changed", {"dataType": "curve", "itemId": "7", "changeKind": "added"})
+    handle = bus.once("data-changed", lambda ev: got.append("once"))
+    bus.emit("data-changed", {"dataType": "well", "itemId": "1", "changeKind": "removed"})
+    await bus.drain()
+    assert got[0]["changeKind"] == "added" and got[-1] == "once" and len(got) == 3
+    handle()
+    assert bus.listener_count("data-changed") == 1
+
+
+async def test_drain_waits_for_async_handlers_and_their_emits():
+    app = Builder().build()
+    done = []
+
+    async def first(ev):
+        await asyncio.sleep(0.01)
+        app.emit("second")
+
+    async def second(ev):
+        await asyncio.sleep(0.01)
+        done.append(True)
+
+    app.listen("first", first)
+    app.listen("second", second)
+    app.emit("first")
+    await app.drain(timeout=5)
+    assert done == [True]
+
+
+async def test_debounce_delivers_only_the_last():
+    app = Builder().build()
+    got = []
+    app.listen("typing", lambda ev: got.append(ev.payload), debounce=0.02)
+    for i in range(20):
+        app.emit("typing", i)
+    await app.drain(timeout=5)
+    assert got == [19]
+
+
+async def test_throttle_delivers_first_and_last():
+    app = Builder().build()
+    got = []
+    app.listen("scroll", lambda ev: got.append(ev.payload), throttle=0.05)
+    for i in range(100):
+        app.emit("scroll", i)
+    await app.drain(timeout=5)
+    assert got[-1] == 99
+    assert 1 <= len(got) <= 3
+
+
+async def test_coalesced_events_from_a_thread_keep_latest_and_order():
+    app = Builder().build()
+    app.bus.coalesce("progress", key=lambda p: p["id"])
+    got = []
+    app.listen("progress", lambda ev: got.append(ev.payload))
+    app.listen("done", lambda ev: got.append("done"))
+    app.emit("bind")
+
+    def producer():
+        for i in range(10_000):
+            app.emit("progress", {"id": 1, "i": i})
+        app.emit("done")
+
+    t = threading.Thread(target=producer)
+    t.start()
+    t.join()
+    await app.drain()
+    assert got[-1] == "done"
+    progress = [p["i"] for p in got if p != "done"]
+    assert progress[-1] == 9999 and progress == sorted(progress)
+    assert len(progress) < 10_000  # coalesced, not queued one by one
