@@ -29,6 +29,13 @@ T = TypeVar("T")
 _MISSING = object()
 
 
+def _bind(value: Any, app: "AppHandle") -> None:
+    """Managed values that need the app (e.g. `TaskManager`) get it here."""
+    hook = getattr(value, "__bind_app__", None)
+    if hook is not None:
+        hook(app)
+
+
 class Builder:
     """Collect state and commands, then `build()` an `AppHandle`."""
 
@@ -76,6 +83,8 @@ class AppHandle:
         self._executor: ThreadPoolExecutor | None = None
         self.acl: Any = None  # set by core.capabilities; None = everyone may do everything
         self.invoke_taps: list[Callable[[dict[str, Any]], None]] = []
+        for value in states.values():
+            _bind(value, self)
 
     # ---- commands ---------------------------------------------------------------
     @property
@@ -205,6 +214,7 @@ class AppHandle:
         if key in self._states:
             return False
         self._states[key] = value
+        _bind(value, self)
         return True
 
     def state(self, tp: type[T]) -> T:

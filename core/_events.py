@@ -326,6 +326,26 @@ class EventBus:
         else:
             self._post(event, payload, tgt, source, predicate)
 
+    def post(
+        self,
+        event: str,
+        payload: Any = None,
+        *,
+        target: EventTarget | str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Like `emit`, but always queued behind earlier posts, from any thread —
+        for producers on several threads whose events must stay in one order."""
+        if event not in _valid_names:
+            validate_event_name(event)
+        tgt = _ANY if target is None else EventTarget.coerce(target)
+        if self._loop is None:
+            self._on_loop_thread()  # bind to the running loop if there is one
+        if self._loop is None:
+            self._dispatch(event, payload, tgt, source, None)
+        else:
+            self._post(event, payload, tgt, source, None)
+
     def _dispatch(self, event, payload, target, source, predicate) -> None:
         if self._delivering:
             self._pending.append((event, payload, target, source, predicate))
@@ -464,7 +484,10 @@ class EventBus:
         if loop is None:
             raise RuntimeError("emit from a thread before the bus is bound to an event loop")
         try:
-            loop.call_soon_threadsafe(self._drain_inbox)
+            if threading.get_ident() == self._thread:
+                loop.call_soon(self._drain_inbox)
+            else:
+                loop.call_soon_threadsafe(self._drain_inbox)
         except RuntimeError:  # loop closed: the app is shutting down
             with self._inbox_lock:
                 self._inbox.clear()

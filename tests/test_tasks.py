@@ -1,0 +1,148 @@
+"""Long-running tasks: progress (coalesced, ordered), completion, failure, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from core import Builder
+from core.tasks import CancellationToken, TaskCancelled, TaskManager, TaskNotFound
+
+
+def make_app():
+    app = Builder().manage(TaskManager()).build()
+    events: list[tuple[str, dict]] = []
+    for name in ("task-started", "task-progress", "task-complete", "task-failed", "task-cancelled"):
+        app.listen(name, lambda ev: events.append((ev.event, ev.payload)))
+    return app, app.state(TaskManager), events
+
+
+async def test_task_completes_with_result_and_final_state_last():
+    app, tasks, events = make_app()
+
+    def work(progress, cancel):
+        for i in range(1, 10_001):
+            progress(i / 10_000, f"step {i}")
+        return "ok"
+
+    tid = tasks.spawn(work, name="count")
+    info = await tasks.wait(tid, timeout=10)
+    assert info.state == "completed" and info.fraction == 1.0 and info.finished_at >= info.started_at
+    names = [e for e, p in events if p["id"] == tid]
+    assert names[0] == "task-started" and names[-1] == "task-complete"
+    assert names.count("task-complete") == 1
+    progress = [p["fraction"] for e, p in events if e == "task-progress"]
+    assert progress == sorted(progress)
+    # 10 000 calls in well under a second: coalesced to a handful of events
+    assert 1 <= len(progress) < 200
+    assert events[-1][1]["result"] == "ok"
+    assert tasks.result(tid) == "ok"
+
+
+async def test_trailing_progress_is_delivered_when_the_task_pauses():
+    app, tasks, events = make_app()
+    release = threading.Event()
+
+    def work(progress, cancel):
+        progress(0.1)
+        progress(0.2)  # inside the rate window: held back, then flushed
+        release.wait(10)
+        return None
+
+    tid = tasks.spawn(work, name="pausing")
+    while not any(e == "task-progress" and p["fraction"] == 0.2 for e, p in events):
+        await asyncio.sleep(0.01)
+    release.set()
+    await tasks.wait(tid, timeout=10)
+
+
+async def test_failing_task_reports_failed_and_app_survives():
+    app, tasks, events = make_app()
+
+    def work(progress, cancel):
+        raise RuntimeError("disk on fire")
+
+    tid = tasks.spawn(work, name="bad")
+    info = await tasks.wait(tid, timeout=10)
+    assert info.state == "failed" and info.error == "disk on fire"
+    assert ("task-failed", {"id": tid, "error": "disk on fire"}) in events
+    tid2 = tasks.spawn(lambda p, c: 5, name="good")
+    assert (await tasks.wait(tid2, timeout=10)).state == "completed"
+
+
+async def test_cancel_running_task_and_no_progress_after_end():
+    app, tasks, events = make_app()
+    started = threading.Event()
+
+    def work(progress, cancel):
+        started.set()
+        while True:
+            progress(0.5, "spinning")
+            cancel.raise_if_cancelled()
+            cancel.wait(0.001)
+
+    tid = tasks.spawn(work, name="spin")
+    await asyncio.to_thread(started.wait, 10)
+    assert tasks.cancel(tid) is True
+    info = await tasks.wait(tid, timeout=10)
+    assert info.state == "cancelled"
+    mine = [e for e, p in events if p["id"] == tid]
+    assert mine[-1] == "task-cancelled" and "task-progress" not in mine[mine.index("task-cancelled"):]
+    assert tasks.cancel(tid) is False  # finished: a no-op
+    with pytest.raises(TaskNotFound):
+        tasks.cancel("nope")
+
+
+async def test_async_task_and_cancellation():
+    app, tasks, events = make_app()
+
+    async def work(progress, cancel):
+        progress(0.3)
+        await asyncio.Event().wait()
+
+    tid = tasks.spawn(work, name="async")
+    await asyncio.sleep(0)
+    tasks.cancel(tid)
+    assert (await tasks.wait(tid, timeout=10)).state == "cancelled"
+
+
+async def test_list_and_get_snapshots():
+    app, tasks, _ = make_app()
+    ids = [tasks.spawn(lambda p, c, i=i: i, name=f"t{i}") for i in range(3)]
+    for tid in ids:
+        await tasks.wait(tid, timeout=10)
+    listed = tasks.list()
+    assert [t.id for t in listed] == ids
+    assert {t.state for t in listed} == {"completed"}
+    assert set(listed[0].model_dump()) >= {"id", "name", "state", "fraction", "message",
+                                            "started_at", "finished_at"}
+
+
+def test_cancellation_token():
+    token = CancellationToken()
+    token.raise_if_cancelled()
+    assert not token.cancelled
+    token.cancel()
+    assert token.cancelled and token.wait(0)
+    with pytest.raises(TaskCancelled):
+        token.raise_if_cancelled()
+
+
+async def test_progress_flood_from_many_tasks_stays_ordered():
+    app, tasks, events = make_app()
+
+    def work(progress, cancel):
+        for i in range(20_000):
+            progress(i / 20_000)
+        return True
+
+    ids = [tasks.spawn(work, name=f"flood{i}") for i in range(4)]
+    for tid in ids:
+        await tasks.wait(tid, timeout=30)
+    for tid in ids:
+        seq = [e for e, p in events if p["id"] == tid]
+        assert seq[-1] == "task-complete"
+        fr = [p["fraction"] for e, p in events if p["id"] == tid and e == "task-progress"]
+        assert fr == sorted(fr)
