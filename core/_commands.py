@@ -66,6 +66,7 @@ class CommandSpec:
     fill_none: tuple[str, ...] = ()  # optional params without a default
     key_map: dict[str, str] = field(default_factory=dict)  # accepted key -> param
     validator: Any = None
+    adapter: TypeAdapter | None = None
     result_type: Any = None
     doc: str = ""
 
@@ -187,7 +188,8 @@ def _classify(spec: CommandSpec, hints: dict[str, Any]) -> None:
     if fields:
         td = TypedDict(f"{spec.name}_args", fields)  # type: ignore[misc]
         td.__pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)  # type: ignore[attr-defined]
-        spec.validator = TypeAdapter(td).validator
+        spec.adapter = TypeAdapter(td)
+        spec.validator = spec.adapter.validator
 
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-:/]*")

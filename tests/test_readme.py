@@ -31,3 +31,31 @@ def test_readme_has_exactly_two_sh_commands():
     assert "dataforge" in blocks[0] and "pytest" in blocks[1]
     ci = (README.parent / ".ci" / "run").read_text()
     assert blocks[1].strip() in ci
+
+
+# Each README example and the lines it must print, in order.
+EXPECTED = {
+    "from core.stores import": ["['GR', 'RHOB']", "['RHOB']", "12"],
+    'app.shared("selection"': ["curves-2 shows {'well_id': 10}", "curves-2 shows {'well_id': 11}",
+                               "revision 11"],
+    "from core.tasks import TaskManager": ["done: 4950", "completed 1.0"],
+    "Channel[float]": ["[1500.0, 1500.5, 1501.0]"],
+    "debounce=0.05": ["search for GR_"],
+}
+
+
+def test_every_python_example_is_checked():
+    for block in python_blocks():
+        assert "Builder()" in block and "select_workspace" in block or any(
+            marker in block for marker in EXPECTED), block[:80]
+
+
+def test_examples_print_what_the_readme_says(tmp_path):
+    for marker, lines in EXPECTED.items():
+        block = next(b for b in python_blocks() if marker in b)
+        script = tmp_path / "example.py"
+        script.write_text(block)
+        out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                             cwd=README.parent)
+        assert out.returncode == 0, f"{marker}: {out.stderr}"
+        assert out.stdout.splitlines() == lines, marker

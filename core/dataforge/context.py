@@ -1,0 +1,196 @@
+"""`DataForge`: the managed state behind the commands (the seed's `ComputeState`).
+
+It owns the database, the UDF registry and the external-change watcher, and
+knows how to plan and run one UDF execution. Planning happens in the command,
+before a task starts, so a bad request fails at once with a clear message;
+running happens in the task thread with progress and cancellation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from .api import ExecuteUdfRequest, UdfCheck
+from .db import Database
+from .udfs import REGISTRY, UdfRegistry, execute, match_inputs
+from .udfs._errors import UdfInputError, UdfParamsError
+
+if TYPE_CHECKING:
+    from ..import AppHandle
+
+__all__ = ["DataForge", "ExecutionPlan", "ExternalChangeWatcher"]
+
+log = logging.getLogger("core.dataforge")
+
+
+@dataclass(frozen=True)
+class ExecutionPlan:
+    request: ExecuteUdfRequest
+    well_name: str
+    inputs: dict[str, int]  # input name -> curve id
+    params: Any
+    mnemonic: str
+    unit: str
+    description: str
+    step: float | None
+
+
+@dataclass
+class DataForge:
+    data_dir: Path
+    db: Database
+    registry: UdfRegistry = field(default_factory=lambda: REGISTRY)
+    version: str = "0.1.0"
+    plugin_errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def default_workspace_id(self) -> int:
+        workspaces = self.db.list_workspaces()
+        if workspaces:
+            return workspaces[0].id
+        return self.db.create_workspace("Default").id
+
+    # ---- UDF executions ----------------------------------------------------------------
+    def plan_execution(self, request: ExecuteUdfRequest) -> ExecutionPlan:
+        udf = self.registry.get(request.udf_id)
+        well = self.db.get_well(request.well_id)
+        if request.workspace_id is not None and well.workspace_id != request.workspace_id:
+            raise ValueError(f"well {well.id} is not in workspace {request.workspace_id}")
+        udf.validate_params(request.parameters)  # parameter errors first: they are the user's
+        curves = self.db.list_curves(well.id)
+        by_id = {c.id: c for c in curves}
+        for name, cid in (request.inputs or {}).items():
+            if cid not in by_id:
+                raise UdfInputError(f"input `{name}`: curve {cid} is not a curve of well {well.name!r}",
+                                    input_name=name)
+        mapping = match_inputs(udf, [(c.id, c.mnemonic) for c in curves], request.inputs,
+                               registry=self.registry)
+        units = {n: by_id[c].unit for n, c in mapping.items()}
+        params = udf.validate_params(_unit_defaults(udf, request.parameters, units))
+        out = udf.output_for(params, {n: by_id[c].mnemonic for n, c in mapping.items()},
+                             {n: by_id[c].unit for n, c in mapping.items()})
+        mnemonic = (request.output_mnemonic or out.mnemonic).strip()
+        if not mnemonic:
+            raise ValueError("the output mnemonic is empty")
+        return ExecutionPlan(request, well.name, dict(mapping), params, mnemonic, out.unit,
+                             out.description, well.step)
+
+    def check_request(self, request: ExecuteUdfRequest) -> UdfCheck:
+        """Validate a request the way `plan_execution` does, collecting every problem."""
+        udf = self.registry.get(request.udf_id)
+        param_errors: dict[str, str] = {}
+        try:
+            udf.validate_params(request.parameters)
+        except UdfParamsError as exc:
+            for err in exc.errors:
+                param_errors.setdefault(str(err.get("field") or "parameters"), str(err.get("message")))
+        try:
+            plan = self.plan_execution(request)
+        except UdfParamsError:
+            plan = None
+        except UdfInputError as exc:
+            return UdfCheck(ok=False, param_errors=param_errors, error=str(exc),
+                            input_errors={getattr(exc, "input_name", None) or "inputs": str(exc)})
+        if plan is None or param_errors:
+            return UdfCheck(ok=False, param_errors=param_errors or {"parameters": "invalid"})
+        return UdfCheck(ok=True, inputs=dict(plan.inputs), parameters=plan.params.model_dump(mode="json"),
+                        output_mnemonic=plan.mnemonic, output_unit=plan.unit)
+
+    def run_execution(self, plan: ExecutionPlan, progress: Callable, cancel: Any,
+                      app: "AppHandle") -> dict[str, Any]:
+        """Load inputs, run the UDF chunked, save the result in one transaction (unless cancelled)."""
+        progress(0.0, "loading curves")
+        arrays = {name: self.db.get_samples(cid) for name, cid in plan.inputs.items()}
+        step = plan.step
+        if not step:
+            depths = self.db.get_depths(plan.request.well_id)
+            step = float(np.nanmedian(np.diff(depths))) if depths.size > 1 else None
+        values = execute(self.registry.get(plan.request.udf_id), arrays, plan.params, step=step,
+                         progress=lambda f, m=None: progress(0.02 + 0.93 * f, m or "computing"),
+                         cancel=cancel, registry=self.registry)
+        cancel.raise_if_cancelled()  # last chance: a cancelled run saves nothing
+        result: dict[str, Any] = {"udf_id": plan.request.udf_id, "well_id": plan.request.well_id,
+                                  "samples": int(values.size),
+                                  "nulls": int(np.count_nonzero(np.isnan(values)))}
+        if plan.request.save_result:
+            progress(0.97, "saving")
+            provenance = {
+                "udf_id": plan.request.udf_id,
+                "parameters": plan.params.model_dump(mode="json"),
+                "inputs": plan.inputs,
+                "computed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            curve = self.db.save_curve(plan.request.well_id, plan.mnemonic, plan.unit,
+                                       plan.description, values, provenance)
+            result["curve"] = curve.model_dump()
+            app.emit("curve-added", {"well_id": plan.request.well_id, "curve": result["curve"]})
+        return result
+
+
+_UNIT_PARAMS = {
+    # parameter -> (value for SI/percent curves, units that mean it)
+    "density_unit": ("kg/m3", {"kg/m3", "kg/m^3", "k/m3", "kgm3"}),
+    "nphi_unit": ("%", {"%", "pu", "percent", "p.u."}),
+    "dt_unit": ("us/m", {"us/m", "µs/m", "uspm"}),
+}
+
+
+def _unit_defaults(udf: Any, parameters: dict[str, Any] | None, units: dict[str, str]) -> dict[str, Any]:
+    """Fill unit parameters the caller left out from the matched curves' units, so SI
+    curves (RHOB in kg/m3, DT in us/m, NPHI in %) are computed right without asking."""
+    params = dict(parameters or {})
+    fields = udf.params_model.model_fields
+    curve_units = {str(u or "").strip().lower() for u in units.values()}
+    for name, (value, spellings) in _UNIT_PARAMS.items():
+        if name in fields and name not in params and curve_units & spellings:
+            params[name] = value
+    return params
+
+
+class ExternalChangeWatcher:
+    """Polls `PRAGMA data_version` and emits `data-refreshed` when another process commits.
+
+    `data_version` moves for commits made on any *other* connection — including this
+    process's own worker threads — so each commit also records its writer's token
+    (`Database.token`); a change whose last writer is not us came from outside.
+    """
+
+    def __init__(self, df: DataForge, app: "AppHandle", interval: float = 0.25) -> None:
+        self._df, self._app, self._interval = df, app, interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.announced = 0
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="dataforge-watcher", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+
+    def check(self, version: int) -> int:
+        """One poll: announce an external commit; returns the current data_version."""
+        db = self._df.db
+        now = db.data_version()
+        if now != version and db.last_writer() != db.token:
+            self.announced += 1
+            self._app.emit("data-refreshed", {"reason": "external-change", "data_version": now})
+        return now
+
+    def _run(self) -> None:
+        try:
+            version = self._df.db.data_version()
+            while not self._stop.wait(self._interval):
+                version = self.check(version)
+        except Exception:  # the watcher must never take the app down
+            log.exception("external-change watcher stopped")

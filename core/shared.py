@@ -1,0 +1,110 @@
+"""Shared backend state, synced to every window — "keep state in the backend, sync via events"
+done once, correctly.
+
+Hand-rolled "update state, then emit" goes stale: an event emitted before a window
+listens is lost (tauri#3484, #9296). Here every change carries a revision; a window's
+store starts from the current snapshot, applies changes in revision order, ignores
+stale ones and re-reads the snapshot when it sees a gap.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
+
+import pydantic
+
+from ._events import validate_event_name
+from .stores import readable, safe_not_equal
+
+if TYPE_CHECKING:
+    from ._app import AppHandle
+    from ._window import Window
+
+__all__ = ["SharedState", "SyncedStore", "sync_store"]
+
+T = TypeVar("T")
+
+
+class SharedState(Generic[T]):
+    """A named value owned by the backend; each change emits `state:<name>` `{revision, value}`."""
+
+    def __init__(self, app: "AppHandle", name: str, initial: T, *, model: type | None = None) -> None:
+        self.name = validate_event_name(name, "shared state name")
+        self.event = f"state:{name}"
+        self._app = app
+        self._lock = threading.RLock()
+        model = model or (type(initial) if isinstance(initial, pydantic.BaseModel) else None)
+        self._adapter = pydantic.TypeAdapter(model) if model is not None else None
+        self._value = self._validate(initial) if initial is not None else initial
+        self._revision = 0
+
+    def _validate(self, value: Any) -> T:
+        return value if self._adapter is None else self._adapter.validate_python(value)
+
+    @property
+    def revision(self) -> int:
+        return self._revision
+
+    def get(self) -> T:
+        return self._value
+
+    def snapshot(self) -> tuple[int, T]:
+        """The value and its revision, read together."""
+        with self._lock:
+            return self._revision, self._value
+
+    def set(self, value: T) -> int:
+        """Replace the value (validated if a model); safe from any thread. Returns the revision."""
+        value = self._validate(value)
+        with self._lock:
+            if not safe_not_equal(self._value, value):
+                return self._revision
+            self._revision += 1
+            self._value = value
+            # Posted under the lock, so events leave in revision order whatever the thread.
+            self._app.bus.post(self.event, {"revision": self._revision, "value": value})
+            return self._revision
+
+    def update(self, fn: Callable[[T], T]) -> int:
+        with self._lock:
+            return self.set(fn(self._value))
+
+    def __repr__(self) -> str:
+        return f"SharedState({self.name!r}, revision={self._revision}, value={self._value!r})"
+
+
+class SyncedStore:
+    """A window's readable mirror of a `SharedState`; `.revision` is the last one applied."""
+
+    def __init__(self, window: "Window", shared: SharedState) -> None:
+        self.revision = -1
+        self._window = window
+        self._shared = shared
+        self._store = readable(shared.get(), self._start)
+
+    def _start(self, set_value: Callable[[Any], None]) -> Callable[[], None]:
+        def load_snapshot() -> None:
+            self.revision, value = self._shared.snapshot()
+            set_value(value)
+
+        def on_change(event) -> None:
+            revision = event.payload["revision"]
+            if revision <= self.revision:
+                return  # stale: a snapshot already covered it
+            if revision == self.revision + 1:
+                self.revision = revision
+                set_value(event.payload["value"])
+            else:
+                load_snapshot()  # a gap: the snapshot is at least this new
+
+        unlisten = self._window.listen(self._shared.event, on_change)
+        load_snapshot()
+        return unlisten
+
+    def subscribe(self, run: Callable[[Any], Any], invalidate: Callable | None = None):
+        return self._store.subscribe(run, invalidate)
+
+
+def sync_store(window: "Window", name: str) -> SyncedStore:
+    return SyncedStore(window, window.app.shared(name))
