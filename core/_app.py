@@ -161,6 +161,9 @@ class AppHandle:
             result = await self._invoke(name, args, window)
             record.update(ok=True, result=result)
             return result
+        except asyncio.CancelledError:
+            record.update(ok=False, cancelled=True, error="cancelled")
+            raise
         except BaseException as exc:
             record.update(ok=False, error=str(exc) or type(exc).__name__)
             raise

@@ -92,7 +92,9 @@ async def test_curve_data_thinning_keeps_extremes_and_nulls(app):
     assert len(full.values) == gr.sample_count and len(thin.values) <= 200
     assert np.nanmax(thin.values) == np.nanmax(full.values)
     assert np.nanmin(thin.values) == np.nanmin(full.values)
-    assert any(math.isnan(v) for v in full.values)  # tools start and stop at their own depths
+    rhob = next(c for c in curves if c.mnemonic == "RHOB")
+    rhob_data = await app.invoke("get_curve_data", {"curveId": rhob.id, "maxPoints": 100})
+    assert math.isnan(rhob_data.values[0])  # the density tool starts below the well's top
     top, bottom = gr.min_depth + 10, gr.min_depth + 20
     part = await app.invoke("get_curve_data", {"curveId": gr.id, "top": top, "bottom": bottom})
     assert part.depths and min(part.depths) >= top and max(part.depths) <= bottom
@@ -289,3 +291,21 @@ async def test_local_writes_are_not_reported_as_external(tmp_path):
         assert watcher.announced == 1
     finally:
         close_app(app)
+
+
+async def test_settings_are_kept_in_the_data_dir(tmp_path):
+    app = build_app(tmp_path / "data", demo=False, watch=False)
+    await app.invoke("update_settings", {"changes": {"depth_unit": "ft", "theme": "nord"}})
+    close_app(app)
+    again = build_app(tmp_path / "data", demo=False, watch=False)
+    try:
+        settings = await again.invoke("get_settings")
+        assert (settings.depth_unit, settings.theme) == ("ft", "nord")
+    finally:
+        close_app(again)
+    (tmp_path / "data" / "settings.json").write_text("{not json")
+    broken = build_app(tmp_path / "data", demo=False, watch=False)
+    try:
+        assert (await broken.invoke("get_settings")).depth_unit == "m"  # defaults, not a crash
+    finally:
+        close_app(broken)

@@ -72,7 +72,7 @@ Node = Leaf | Split
 
 def default_layout() -> Node:
     """Browse on the left (workspaces over wells), curves and log tracks on the right."""
-    browse = Split("vertical", (Leaf("workspaces-1", "workspaces"), Leaf("wells-1", "wells")), (0.4, 0.6))
+    browse = Split("vertical", (Leaf("workspaces-1", "workspaces"), Leaf("wells-1", "wells")), (0.25, 0.75))
     right = Split("vertical", (Leaf("curves-1", "curves"), Leaf("log-tracks-1", "log-tracks")), (0.4, 0.6))
     return Split("horizontal", (browse, right), (0.3, 0.7))
 

@@ -56,7 +56,6 @@ class Settings(BaseModel):
 
     theme: str = "textual-dark"
     depth_unit: Literal["m", "ft"] = "m"
-    null_display: Literal["gap", "marker"] = "gap"
 
 
 class ExecuteUdfRequest(BaseModel):

@@ -47,7 +47,7 @@ def build_app(
     app = Builder().manage(df).manage(TaskManager()).invoke_handler(*COMMANDS).build()
     app.shared("selection", Selection())
     app.shared("depth_window", DepthWindow())
-    app.shared("settings", Settings())
+    app.shared("settings", df.load_settings())
     if watch:
         watcher = ExternalChangeWatcher(df, app)
         app.manage(watcher)

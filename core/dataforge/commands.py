@@ -170,13 +170,14 @@ def get_settings(app: AppHandle) -> Settings:
 
 
 @command
-def update_settings(changes: dict[str, Any], app: AppHandle) -> Settings:
+def update_settings(changes: dict[str, Any], df: State[DataForge], app: AppHandle) -> Settings:
     """Validate and apply settings changes; every window follows `state:settings`."""
     shared = app.shared("settings")
     new = Settings.model_validate({**shared.get().model_dump(), **changes})
     unknown = set(changes) - set(Settings.model_fields)
     if unknown:
         raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    df.save_settings(new)
     shared.set(new)
     app.emit("settings-changed", new.model_dump())
     return new

@@ -9,6 +9,8 @@ running happens in the task thread with progress and cancellation.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
-from .api import ExecuteUdfRequest, UdfCheck
+from .api import ExecuteUdfRequest, Settings, UdfCheck
 from .db import Database
 from .udfs import REGISTRY, UdfRegistry, execute, match_inputs
 from .udfs._errors import UdfInputError, UdfParamsError
@@ -49,6 +51,25 @@ class DataForge:
     registry: UdfRegistry = field(default_factory=lambda: REGISTRY)
     version: str = "0.1.0"
     plugin_errors: list[tuple[str, str]] = field(default_factory=list)
+
+    # ---- settings, kept in the data dir ------------------------------------------------------
+    def load_settings(self) -> Settings:
+        path = Path(self.data_dir) / "settings.json"
+        try:
+            return Settings.model_validate_json(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Settings()
+        except (OSError, ValueError) as exc:
+            log.warning("settings file %s ignored: %s", path, exc)
+            return Settings()
+
+    def save_settings(self, settings: Settings) -> None:
+        """Atomically: a crash mid-write leaves the previous settings."""
+        path = Path(self.data_dir) / "settings.json"
+        fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=".settings-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(settings.model_dump_json(indent=1))
+        os.replace(tmp, path)
 
     def default_workspace_id(self) -> int:
         workspaces = self.db.list_workspaces()

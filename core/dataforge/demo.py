@@ -80,8 +80,17 @@ def synthetic_well(shift: float, stretch: float, seed: int, beds: list[tuple[flo
     shale = (lith == "shale").astype(float)
     lime = (lith == "lime").astype(float)
     sand = 1 - shale - lime
-    vsh = np.clip(_smooth(shale * 0.9 + sand * 0.08 + lime * 0.05, 6), 0, 1)
-    phi = np.clip(_smooth(np.where(shale > 0, 0.04, phi), 4), 0.01, 0.35)
+
+    def texture(scale_m: float, amplitude: float) -> np.ndarray:
+        """Smooth random variation within beds (correlated over ~scale_m metres)."""
+        k = max(2, int(scale_m / STEP))
+        return _smooth(rng.standard_normal(n), k) * amplitude * np.sqrt(k)
+
+    # Gradational bed boundaries (~2 m) and texture inside beds, as real rocks have.
+    vsh = shale * 0.85 + sand * 0.10 + lime * 0.06
+    vsh = np.clip(_smooth(vsh + texture(2.5, 0.05) * (1 + shale), 12), 0, 1)
+    phi = np.where(shale > 0, 0.04, phi) + texture(3.0, 0.012) * (1 - shale)
+    phi = np.clip(_smooth(phi, 10), 0.01, 0.35)
     # Fluids: gas over oil over water in the sands, contacts in the model's depth frame.
     gas = (model_depth < 1840) & (sand > 0)
     oil = (model_depth >= 1840) & (model_depth < 1905) & (sand > 0)

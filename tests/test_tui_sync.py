@@ -1,0 +1,191 @@
+"""Panes are synchronized windows: selection, pinning, splitting, closing, settings."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable, OptionList
+
+from tui_helpers import L, make_app, ready, select_demo, settle, wait_until
+
+FOUR_CURVES = L.Split("horizontal", tuple(L.Leaf(f"curves-{i}", "curves") for i in range(1, 5)))
+
+
+async def test_selecting_in_one_pane_updates_every_linked_pane(tmp_path):
+    app = make_app(tmp_path, L.Split("horizontal", (L.Leaf("wells-1", "wells"), FOUR_CURVES)))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        wells = app.query_one("#wells-1")
+        options = wells.query_one(OptionList)
+        # Choose the second well in the wells pane, with the keyboard, as a user would.
+        options.focus()
+        options.highlighted = options.get_option_index(str(demo["wells"][1].id))
+        await pilot.press("enter")
+        await settle(pilot)
+        target = demo["wells"][1].id
+        for i in range(1, 5):
+            pane = app.query_one(f"#curves-{i}")
+            assert pane.selection.well_id == target
+            assert pane.query_one(DataTable).row_count == demo["wells"][1].curve_count
+
+
+async def test_pinned_panes_keep_their_own_selection(tmp_path):
+    app = make_app(tmp_path, FOUR_CURVES)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        pinned = app.query_one("#curves-2")
+        pinned.query_one(DataTable).focus()
+        await pilot.press("p")
+        await settle(pilot)
+        assert not pinned.linked and "pinned" in pinned.border_subtitle
+        await app.core.invoke("select_well", {"wellId": demo["wells"][2].id})
+        await settle(pilot)
+        assert pinned.selection.well_id == demo["wells"][0].id
+        assert app.query_one("#curves-1").selection.well_id == demo["wells"][2].id
+        # Choosing inside the pinned pane changes only the pane, not the shared selection.
+        await pinned.choose(well_id=demo["wells"][1].id)
+        await settle(pilot)
+        assert pinned.selection.well_id == demo["wells"][1].id
+        assert app.core.shared("selection").get().well_id == demo["wells"][2].id
+        # Linking again follows the shared selection at once.
+        await pilot.press("p")
+        await settle(pilot)
+        assert pinned.linked and pinned.selection.well_id == demo["wells"][2].id
+
+
+async def test_split_creates_a_synchronized_window_and_close_removes_its_listeners(tmp_path):
+    app = make_app(tmp_path, L.Leaf("curves-1", "curves"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        baseline = app.core.listener_count()
+        windows = set(app.core.windows)
+        app.query_one("#curves-1").query_one(DataTable).focus()
+        await pilot.press("s")
+        await settle(pilot)
+        assert "curves-2" in app.core.windows and app.core.listener_count() > baseline
+        new = app.query_one("#curves-2")
+        assert new.selection.well_id == demo["well"].id  # knows the selection at once
+        await app.core.invoke("select_well", {"wellId": demo["wells"][1].id})
+        await settle(pilot)
+        assert new.selection.well_id == demo["wells"][1].id
+        new.query_one(DataTable).focus()
+        await pilot.press("x")
+        await settle(pilot)
+        assert set(app.core.windows) == windows
+        assert app.core.listener_count() == baseline
+
+
+async def test_many_splits_and_closes_return_to_the_listener_baseline(tmp_path):
+    app = make_app(tmp_path, L.Leaf("wells-1", "wells"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        baseline = app.core.listener_count()
+        for _ in range(5):
+            await app.action_split("vertical", "curves")
+            await settle(pilot, 1)
+        assert len(app.panes()) == 6
+        while len(app.panes()) > 1:
+            await app.set_layout(L.close(app._tree, app.panes()[-1].pane_id))
+            await settle(pilot, 1)
+        assert app.core.listener_count() == baseline
+
+
+async def test_settings_change_applies_in_every_pane(tmp_path):
+    app = make_app(tmp_path, FOUR_CURVES)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        table = app.query_one("#curves-3").query_one(DataTable)
+        top_m = table.get_cell_at((0, 2))
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.core.get_window("settings") is not None
+        from tui.settings import SettingsScreen
+
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        await screen.window.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
+        await settle(pilot)
+        assert all(p.settings.depth_unit == "ft" for p in app.panes())
+        # The select on the settings screen mirrors the change too.
+        from textual.widgets import Select
+
+        assert screen.query_one("#set-depth_unit", Select).value == "ft"
+        top_ft = table.get_cell_at((0, 2))
+        assert float(top_ft) == __import__("pytest").approx(float(top_m) / 0.3048, rel=1e-3)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.core.get_window("settings") is None
+
+
+async def test_settings_window_receives_emit_to(tmp_path):
+    app = make_app(tmp_path, L.Leaf("curves-1", "curves"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        app.core.get_window("curves-1").emit_to("settings", "settings:focus", {"field": "depth_unit"})
+        await settle(pilot)
+        assert app.screen.focused is not None and app.screen.focused.id == "set-depth_unit"
+
+
+async def test_layout_and_pane_settings_are_restored_on_the_next_start(tmp_path):
+    app = make_app(tmp_path, None, save_layout=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        app.query_one("#curves-1").query_one(DataTable).focus()
+        await pilot.press("S")
+        await settle(pilot)
+        app.query_one("#curves-2").query_one(DataTable).focus()
+        await pilot.press("p")
+        await settle(pilot)
+    saved = json.loads((tmp_path / "layout.json").read_text())
+    tree = L.from_dict(saved)
+    assert L.find(tree, "curves-2").settings["linked"] is False
+    again = make_app(tmp_path, None, save_layout=True)
+    async with again.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        assert [p.pane_id for p in again.panes()] == [leaf.pane_id for leaf in L.leaves(tree)]
+        assert again.query_one("#curves-2").linked is False
+
+
+async def test_a_corrupt_saved_layout_falls_back_to_the_default_with_a_notice(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "layout.json").write_text('{"split": "diagonal"}')
+    app = make_app(tmp_path, None, save_layout=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        assert [p.pane_id for p in app.panes()] == [x.pane_id for x in L.leaves(L.default_layout())]
+        assert any("Saved layout ignored" in n.message for n in app._notifications)
+
+
+async def test_zoom_and_cycle_focus(tmp_path):
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        first = app.focused_pane()
+        await pilot.press("o")
+        await settle(pilot, 1)
+        assert app.focused_pane() is not first
+        await pilot.press("z")
+        await settle(pilot, 1)
+        assert app.screen.maximized is app.focused_pane()
+        await pilot.press("z")
+        await settle(pilot, 1)
+        assert app.screen.maximized is None
+
+
+async def test_bad_input_is_a_notification_not_a_crash(tmp_path):
+    app = make_app(tmp_path, L.Leaf("curves-1", "curves"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        pane = app.query_one("#curves-1")
+        result = await pane.try_invoke("get_curve_data", {"curveId": 999_999})
+        await settle(pilot)
+        assert result is None
+        assert "curve 999999 not found" in pane.error
+        assert any("curve 999999 not found" in n.message for n in app._notifications)
+        assert app.is_running

@@ -1,0 +1,147 @@
+"""A form generated from a JSON Schema (a pydantic model's `model_json_schema()`).
+
+The form only collects raw values; validation is the backend's (the same pydantic
+model the command uses), so the form shows exactly the errors the command would
+raise — inline, per field — and the caller sends nothing until there are none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static, Switch
+
+__all__ = ["ParamsForm", "field_kind", "parse_value"]
+
+
+def _nullable(prop: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """`anyOf: [X, null]` → (X, True)."""
+    options = prop.get("anyOf")
+    if options:
+        rest = [o for o in options if o.get("type") != "null"]
+        if len(rest) == 1:
+            return {**prop, **rest[0]}, len(rest) < len(options)
+    return prop, False
+
+
+def field_kind(prop: dict[str, Any]) -> str:
+    """One of `enum`, `boolean`, `integer`, `number`, `string`."""
+    prop, _ = _nullable(prop)
+    if "enum" in prop:
+        return "enum"
+    kind = prop.get("type", "string")
+    return kind if kind in ("boolean", "integer", "number") else "string"
+
+
+def parse_value(prop: dict[str, Any], text: str) -> Any:
+    """Text from an input → the value to validate. Unparseable text is passed on as
+    text, so the validator reports it in its own words."""
+    inner, nullable = _nullable(prop)
+    text = text.strip()
+    if text == "":
+        return None if nullable else text
+    kind = field_kind(inner)
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError:
+        return text
+    return text
+
+
+class ParamsForm(Widget):
+    """Fields for every property of `schema`, defaults filled in, errors shown inline."""
+
+    DEFAULT_CSS = """
+    ParamsForm { height: auto; }
+    ParamsForm .form-row { height: auto; }
+    ParamsForm .form-label { width: 22; padding: 1 1 0 0; }
+    ParamsForm .form-field { width: 1fr; height: auto; }
+    ParamsForm .form-field Input, ParamsForm .form-field Select { width: 1fr; }
+    ParamsForm .form-error { color: $error; height: auto; padding: 0 0 0 23; }
+    ParamsForm .form-error.-empty { display: none; }
+    """
+
+    class Changed(Message):
+        """A value changed; `values` is what the form would send now."""
+
+        def __init__(self, form: "ParamsForm", values: dict[str, Any]) -> None:
+            super().__init__()
+            self.form = form
+            self.values = values
+
+        @property
+        def control(self) -> "ParamsForm":
+            return self.form
+
+    def __init__(self, schema: dict[str, Any], values: dict[str, Any] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.schema = schema
+        self.properties: dict[str, dict[str, Any]] = dict(schema.get("properties") or {})
+        self.initial = {name: (values or {}).get(name, prop.get("default"))
+                        for name, prop in self.properties.items()}
+
+    def compose(self) -> ComposeResult:
+        if not self.properties:
+            yield Static("[dim]This UDF has no parameters.[/]")
+        for name, prop in self.properties.items():
+            with Vertical(classes="form-row"):
+                with Horizontal(classes="form-row"):
+                    yield Label(prop.get("title") or name, classes="form-label")
+                    with Vertical(classes="form-field"):
+                        yield self._field(name, prop)
+                yield Static("", id=f"error-{name}", classes="form-error -empty")
+
+    def _field(self, name: str, prop: dict[str, Any]) -> Widget:
+        value = self.initial.get(name)
+        kind = field_kind(prop)
+        tooltip = prop.get("description")
+        if kind == "enum":
+            inner, _ = _nullable(prop)
+            widget: Widget = Select([(str(v), v) for v in inner["enum"]], value=value,
+                                    allow_blank=False, id=f"field-{name}")
+        elif kind == "boolean":
+            widget = Switch(bool(value), id=f"field-{name}")
+        else:
+            placeholder = "(none)" if _nullable(prop)[1] else ""
+            widget = Input("" if value is None else str(value), placeholder=placeholder,
+                           id=f"field-{name}",
+                           type="text" if kind == "string" else "number" if kind == "number" else "integer")
+        widget.tooltip = tooltip
+        return widget
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, prop in self.properties.items():
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(widget, Input):
+                out[name] = parse_value(prop, widget.value)
+            elif isinstance(widget, Switch):
+                out[name] = widget.value
+            elif isinstance(widget, Select):
+                out[name] = widget.value
+        return out
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Show one message under each field in `errors`; clear the others."""
+        for name in self.properties:
+            box = self.query_one(f"#error-{name}", Static)
+            message = errors.get(name)
+            box.update(f"⚠ {message}" if message else "")
+            box.set_class(not message, "-empty")
+            field = self.query_one(f"#field-{name}")
+            field.set_class(bool(message), "-invalid")
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        self.post_message(self.Changed(self, self.values()))

@@ -1,0 +1,214 @@
+"""`Pane`: a Textual widget that is a window of the core runtime.
+
+A pane creates its core `Window` (label = pane id) when mounted and closes it when
+unmounted, so its listeners go with it. It calls commands with `invoke`, receives
+events with `listen` — delivered through its own message queue, so handlers run
+on the UI loop in order — and mirrors stores into reactive attributes with
+`bind`. A *linked* pane follows the shared selection; a *pinned* one keeps its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+
+from core import Event, InvokeError, Window
+from core.dataforge.api import DepthWindow, Selection, Settings
+from core.stores import writable
+
+if TYPE_CHECKING:
+    from core import AppHandle
+
+__all__ = ["Pane", "PANE_KINDS", "register_pane"]
+
+PANE_KINDS: dict[str, type["Pane"]] = {}
+
+
+def register_pane(cls: type["Pane"]) -> type["Pane"]:
+    PANE_KINDS[cls.KIND] = cls
+    return cls
+
+
+class Pane(Vertical, can_focus=False):
+    """Base of every pane kind. Subclasses set `KIND`, `TITLE` and compose their body."""
+
+    ALLOW_MAXIMIZE = True
+
+    KIND: ClassVar[str] = "pane"
+    TITLE: ClassVar[str] = "Pane"
+
+    BINDINGS = [
+        Binding("p", "toggle_pinned", "Pin/link", tooltip="Follow the shared selection, or keep this pane's own"),
+    ]
+
+    linked: reactive[bool] = reactive(True)
+    """True: follows the shared selection (and depth window); False: pinned."""
+    selection: reactive[Selection] = reactive(Selection, always_update=False)
+    """The selection this pane shows: the shared one when linked, its own when pinned."""
+    settings: reactive[Settings] = reactive(Settings)
+    """App-wide settings (theme, units), mirrored from the backend."""
+    error: reactive[str | None] = reactive(None)
+    """The last error shown in the pane (also sent as a notification)."""
+
+    class CoreEvent(Message):
+        """A core event routed through this pane's message queue."""
+
+        def __init__(self, handler: Callable[[Event], Any], event: Event) -> None:
+            super().__init__()
+            self.handler = handler
+            self.event = event
+
+    class SettingsChanged(Message):
+        """Posted (bubbling) when a pane wants its saved settings updated."""
+
+        def __init__(self, pane: "Pane", changes: dict[str, Any]) -> None:
+            super().__init__()
+            self.pane = pane
+            self.changes = changes
+
+    def __init__(self, pane_id: str, *, settings: dict[str, Any] | None = None) -> None:
+        super().__init__(id=pane_id, classes="pane")
+        self.pane_id = pane_id
+        self.pane_settings: dict[str, Any] = dict(settings or {})
+        self.window: Window | None = None
+        self._unsubscribers: list[Callable[[], None]] = []
+        self.local_selection = writable(Selection.model_validate(self.pane_settings.get("selection") or {}))
+        self.set_reactive(Pane.linked, bool(self.pane_settings.get("linked", True)))
+
+    # ---- lifecycle ----------------------------------------------------------------
+    @property
+    def core(self) -> "AppHandle":
+        return self.app.core  # type: ignore[attr-defined]
+
+    def on_mount(self) -> None:
+        self.window = self.core.create_window(self.pane_id)
+        self.bind(self.window.sync("settings"), "settings")
+        self._follow_selection()
+        self._update_title()
+        self.on_core_ready()
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+        if self.window is not None:
+            self.window.close()
+            self.window = None
+
+    def on_core_ready(self) -> None:
+        """Hook: the window exists; register listeners and load data here."""
+
+    def palette_commands(self) -> list:
+        """Hook: `SystemCommand`s this pane adds to the command palette."""
+        return []
+
+    # ---- the three IPC verbs -------------------------------------------------------
+    async def invoke(self, name: str, args: dict[str, Any] | None = None, *, quiet: bool = False) -> Any:
+        """Call a command as this window. Errors become a notification and `self.error`."""
+        if self.window is None:
+            return None
+        try:
+            result = await self.window.invoke(name, args)
+        except InvokeError as exc:
+            if not quiet:
+                self.show_error(str(exc))
+            raise
+        self.error = None
+        return result
+
+    async def try_invoke(self, name: str, args: dict[str, Any] | None = None) -> Any:
+        """`invoke` that returns None instead of raising (the error is shown)."""
+        try:
+            return await self.invoke(name, args)
+        except InvokeError:
+            return None
+
+    def listen(self, event: str, handler: Callable[[Event], Any | Awaitable[Any]], **kw: Any) -> None:
+        """Receive `event` on this window; `handler` runs from this pane's message queue."""
+        assert self.window is not None, "listen() before the pane is mounted"
+        event_copy = Event.copy
+        self.window.listen(event, lambda ev: self.post_message(self.CoreEvent(handler, event_copy(ev))), **kw)
+
+    @on(CoreEvent)
+    async def _dispatch_core_event(self, message: CoreEvent) -> None:
+        message.stop()
+        result = message.handler(message.event)
+        if hasattr(result, "__await__"):
+            await result
+
+    def bind(self, store: Any, attribute: str, transform: Callable[[Any], Any] | None = None) -> None:
+        """Mirror `store` into the reactive `attribute` for as long as the pane is mounted."""
+        if transform is None:
+            unsubscribe = store.subscribe(lambda value: setattr(self, attribute, value))
+        else:
+            unsubscribe = store.subscribe(lambda value: setattr(self, attribute, transform(value)))
+        self._unsubscribers.append(unsubscribe)
+
+    def show_error(self, message: str) -> None:
+        self.error = message
+        self.notify(message, title=self.TITLE, severity="error", timeout=6)
+
+    # ---- linked / pinned ------------------------------------------------------------
+    _selection_unsub: Callable[[], None] | None = None
+
+    def _follow_selection(self) -> None:
+        if self._selection_unsub is not None:
+            self._selection_unsub()
+            self._unsubscribers.remove(self._selection_unsub)
+        source = self.window.sync("selection") if self.linked else self.local_selection
+        self.bind(source, "selection")
+        self._selection_unsub = self._unsubscribers[-1]
+
+    def action_toggle_pinned(self) -> None:
+        if self.linked:
+            self.local_selection.set(self.selection)  # pin what is shown now
+        self.linked = not self.linked
+
+    def watch_linked(self, linked: bool) -> None:
+        if self.window is None:
+            return
+        self._follow_selection()
+        self._update_title()
+        self.save_settings(linked=linked, selection=self.selection.model_dump() if not linked else None)
+        self.on_linked_changed(linked)
+
+    def on_linked_changed(self, linked: bool) -> None:
+        """Hook for panes with more linked state (the log tracks' depth window)."""
+
+    async def choose(self, **changes: int | None) -> None:
+        """Select something: through the backend when linked, locally when pinned."""
+        if self.linked:
+            command = {"workspace_id": "select_workspace", "well_id": "select_well",
+                       "curve_id": "select_curve"}[next(iter(changes))]
+            await self.try_invoke(command, {k: v for k, v in changes.items()})
+        else:
+            current = self.local_selection
+            if "workspace_id" in changes:
+                new = Selection(workspace_id=changes["workspace_id"])
+            elif "well_id" in changes:
+                new = Selection(workspace_id=self.selection.workspace_id, well_id=changes["well_id"])
+            else:
+                new = self.selection.model_copy(update=changes)
+            current.set(new)
+            self.save_settings(selection=new.model_dump())
+
+    def save_settings(self, **changes: Any) -> None:
+        self.pane_settings.update(changes)
+        self.post_message(self.SettingsChanged(self, changes))
+
+    def _update_title(self) -> None:
+        state = "linked" if self.linked else "📌 pinned"
+        self.border_title = f"{self.TITLE} · {self.pane_id}"
+        self.border_subtitle = state
+
+    def depth_window_store(self):
+        """The depth window this pane follows: the shared one (linked) or its own (pinned)."""
+        return self.window.sync("depth_window")
+
+
+_ = DepthWindow  # re-exported type for pane modules

@@ -1,0 +1,162 @@
+"""Event log — the IPC inspector: every event and invoke as it happens.
+
+It taps the bus and the invoke dispatcher (not a listener: it sees events to
+every target). Records are buffered and drawn at most ten times a second, so a
+flood of progress events costs the UI one table update per frame, not one per event.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Label
+
+from ..pane import Pane, register_pane
+
+__all__ = ["EventLogPane", "summarize"]
+
+_MAX_ROWS = 500
+
+
+def summarize(value: Any, width: int = 60) -> str:
+    """A one-line payload summary: pydantic models and dicts as `k=v`, cut to `width`."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        text = ", ".join(f"{k}={_short(v)}" for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        text = f"[{len(value)} items]" if len(value) > 3 else ", ".join(_short(v) for v in value)
+    else:
+        text = _short(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short(v: Any) -> str:
+    if hasattr(v, "model_dump"):
+        return type(v).__name__
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}" for k in list(v)[:4]) + ("…}" if len(v) > 4 else "}")
+    if isinstance(v, (list, tuple)):
+        return f"[{len(v)}]"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+@register_pane
+class EventLogPane(Pane):
+    KIND = "event-log"
+    TITLE = "Event log"
+    BINDINGS = [
+        Binding("space", "pause", "Pause/resume"),
+        Binding("c", "clear", "Clear log"),
+        Binding("slash", "filter", "Filter"),
+    ]
+
+    paused: reactive[bool] = reactive(False)
+    name_filter: reactive[str] = reactive("")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="log-toolbar"):
+            yield Label("Filter", classes="toolbar-label")
+            yield Input(placeholder="event or command name (e.g. curve- or select_)", id="log-filter")
+            yield Label("", id="log-state", classes="toolbar-label")
+        table = DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns("#", "time", "kind", "name", "source", "target", "summary", "ms")
+        yield table
+
+    def on_core_ready(self) -> None:
+        self._buffer: deque[dict[str, Any]] = deque(maxlen=_MAX_ROWS)
+        self._seen = 0
+        self._shown = 0
+        core = self.core
+        core.bus.taps.append(self._tap_event)
+        core.invoke_taps.append(self._tap_invoke)
+        self._untap = lambda: (core.bus.taps.remove(self._tap_event),
+                               core.invoke_taps.remove(self._tap_invoke))
+        self.set_interval(0.1, self._flush)
+        self.name_filter = self.pane_settings.get("filter", "")
+        self.query_one("#log-filter", Input).value = self.name_filter
+
+    def on_unmount(self) -> None:
+        untap = getattr(self, "_untap", None)
+        if untap is not None:
+            untap()  # Pane.on_unmount (called by Textual too) closes the window
+
+    # Taps run wherever the event is delivered (the loop) — keep them to an append.
+    def _tap_event(self, record: dict[str, Any]) -> None:
+        self._seen += 1
+        self._buffer.append({**record, "time": time.time(), "n": self._seen})
+
+    def _tap_invoke(self, record: dict[str, Any]) -> None:
+        self._seen += 1
+        self._buffer.append({**record, "time": time.time(), "n": self._seen})
+
+    def _matches(self, record: dict[str, Any]) -> bool:
+        needle = self.name_filter.strip().lower()
+        name = record.get("event") or record.get("command") or ""
+        return not needle or needle in name.lower()
+
+    def _flush(self) -> None:
+        if self.paused or not self._buffer:
+            return
+        records = [r for r in self._buffer if self._matches(r)]
+        self._buffer.clear()
+        table = self.query_one(DataTable)
+        for r in records:
+            table.add_row(*self._row(r), key=str(r["n"]))
+        self._shown += len(records)
+        excess = table.row_count - _MAX_ROWS
+        if excess > 0:
+            for key in list(table.rows)[:excess]:
+                table.remove_row(key)
+        if records and table.cursor_row >= table.row_count - len(records) - 2:
+            table.move_cursor(row=table.row_count - 1)  # follow the tail unless scrolled up
+        self._update_state()
+
+    def _row(self, r: dict[str, Any]) -> tuple[str, ...]:
+        fixed = getattr(self.app, "deterministic", False)  # screenshots: no clocks
+        stamp = "--:--:--.---" if fixed else (
+            time.strftime("%H:%M:%S", time.localtime(r["time"])) + f".{int(r['time'] * 1000) % 1000:03d}")
+        if r["kind"] == "invoke":
+            if r.get("ok"):
+                summary = summarize(r.get("result"))
+            elif r.get("cancelled"):
+                summary = "[dim]cancelled by the caller[/]"
+            else:
+                summary = f"[red]{r.get('error')}[/]"
+            ms = "" if fixed else f"{r.get('duration_ms', 0):.2f}"
+            return (str(r["n"]), stamp, "[cyan]invoke[/]", r["command"], r.get("source") or "backend",
+                    "", summary, ms)
+        return (str(r["n"]), stamp, "[magenta]event[/]", r["event"], r.get("source") or "backend",
+                r.get("target", ""), summarize(r.get("payload")), "")
+
+    def _update_state(self) -> None:
+        state = "[yellow]⏸ paused[/]" if self.paused else "● live"
+        self.query_one("#log-state", Label).update(f"{state}  {self._seen} seen")
+
+    def watch_paused(self) -> None:
+        if self.is_mounted:
+            self._update_state()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+
+    def action_clear(self) -> None:
+        self.query_one(DataTable).clear()
+        self._buffer.clear()
+
+    def action_filter(self) -> None:
+        self.query_one("#log-filter", Input).focus()
+
+    @on(Input.Changed, "#log-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.name_filter = event.value
+        self.save_settings(filter=event.value or None)

@@ -1,0 +1,319 @@
+"""Log tracks: curves side by side on one depth axis, with a shared depth window.
+
+The depth window and cursor are shared state (`depth_window`): every linked
+log-track pane scrolls, zooms and moves its cursor together — even across wells,
+since depths are absolute. A pinned pane keeps its own window and well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from core.dataforge.api import DepthWindow
+from core.dataforge.models import CurveInfo
+from core.stores import writable
+
+from ..dialogs import AskDialog
+from ..pane import Pane, register_pane
+from ..units import to_unit
+from ..widgets import DepthAxis, LogTrack, TrackCurve, default_scale, value_at
+
+__all__ = ["LogTracksPane", "group_tracks"]
+
+_COLORS = ("bright_green", "bright_red", "bright_cyan", "bright_magenta")
+_FAMILIES = (
+    ("Gamma", lambda m, u: m.startswith(("GR", "GAM", "SGR", "CGR")) or m in ("SP",) or m.startswith("CAL")),
+    ("Resistivity", lambda m, u: default_scale(m, u)[2] == "log"),
+    ("Porosity", lambda m, u: m in ("RHOB", "DEN", "RHOZ", "NPHI", "TNPH", "NPOR", "DFAR", "DNEAR", "PEF",
+                                    "PE", "DPHI", "PHID", "PHIN")),
+    ("Sonic", lambda m, u: m in ("DT", "DTC", "AC", "DTCO", "DTS")),
+)
+MAX_PER_TRACK = 3
+MAX_TRACKS = 5
+
+
+def group_tracks(curves: list[CurveInfo]) -> list[tuple[str, list[CurveInfo]]]:
+    """Curves grouped into tracks the way a log print does (gamma, resistivity, porosity,
+    sonic, then computed and other curves), at most three per track."""
+    tracks: dict[str, list[CurveInfo]] = {}
+    for c in curves:
+        base = c.mnemonic.split(":")[0].upper()
+        family = "Computed" if c.is_computed else next(
+            (name for name, test in _FAMILIES if test(base, c.unit or "")), "Other")
+        group = tracks.setdefault(family, [])
+        if len(group) < MAX_PER_TRACK:
+            group.append(c)
+    order = [name for name, _ in _FAMILIES] + ["Computed", "Other"]
+    return [(name, tracks[name]) for name in order if name in tracks][:MAX_TRACKS]
+
+
+class TrackArea(Horizontal, can_focus=True):
+    """The focusable strip of tracks (keys go to the pane's bindings)."""
+
+
+@register_pane
+class LogTracksPane(Pane):
+    KIND = "log-tracks"
+    TITLE = "Log tracks"
+    BINDINGS = [
+        Binding("down,j", "cursor(1)", "Cursor ↓", show=False),
+        Binding("up,k", "cursor(-1)", "Cursor ↑", show=False),
+        Binding("pagedown,space", "pan(0.8)", "Page ↓"),
+        Binding("pageup", "pan(-0.8)", "Page ↑", show=False),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in"),
+        Binding("minus", "zoom(2)", "Zoom out"),
+        Binding("home", "ends(-1)", "Top", show=False),
+        Binding("end", "ends(1)", "Bottom", show=False),
+        Binding("f", "fit", "Fit well"),
+        Binding("g", "goto", "Go to depth"),
+    ]
+
+    view: reactive[DepthWindow] = reactive(DepthWindow, always_update=False)
+
+    def compose(self) -> ComposeResult:
+        with TrackArea(id="track-area"):
+            yield DepthAxis(id="depth-axis")
+        yield Static("", id="track-readout", classes="track-readout")
+
+    def on_core_ready(self) -> None:
+        saved = self.pane_settings.get("view") or {}
+        try:
+            start = DepthWindow.model_validate(saved)
+        except ValueError:
+            start = DepthWindow()
+        self.local_view = writable(start)
+        self._view_unsub = None
+        self._bind_view()
+        self._curves: list[TrackCurve] = []
+        self._extent: tuple[float, float] | None = None
+        self._step = 0.1524
+        self._well_unit = "m"
+        self._loaded_for: int | None = -1
+        for name in ("curve-added", "curve-deleted", "curve-updated"):
+            self.listen(name, self._on_curve_event)
+        self.listen("data-refreshed", lambda ev: self.reload())
+        self.reload()
+
+    # ---- which depth window this pane follows -------------------------------------------
+    def _bind_view(self) -> None:
+        if self._view_unsub is not None:
+            self._view_unsub()
+            self._unsubscribers.remove(self._view_unsub)
+        self.bind(self.window.sync("depth_window") if self.linked else self.local_view, "view")
+        self._view_unsub = self._unsubscribers[-1]
+
+    def on_linked_changed(self, linked: bool) -> None:
+        if not linked:
+            self.local_view.set(self.view)
+        self._bind_view()
+
+    # ---- data --------------------------------------------------------------------------
+    def _on_curve_event(self, event) -> None:
+        if event.payload.get("well_id") == self.selection.well_id:
+            self.reload()
+
+    def watch_selection(self, old, new) -> None:
+        if self.is_mounted and hasattr(self, "_curves") and new.well_id != self._loaded_for:
+            self.reload()
+
+    def reload(self) -> None:
+        self.run_worker(self._load(), group="load", exclusive=True)
+
+    async def _load(self) -> None:
+        well_id = self.selection.well_id
+        self._loaded_for = well_id
+        area = self.query_one(TrackArea)
+        if well_id is None:
+            await area.query(LogTrack).remove()
+            self._curves, self._extent = [], None
+            self.query_one("#track-readout", Static).update("[dim]Select a well to see its logs.[/]")
+            return
+        well = await self.try_invoke("get_well", {"wellId": well_id})
+        curves: list[CurveInfo] | None = await self.try_invoke("list_curves", {"wellId": well_id})
+        if well is None or curves is None or self.selection.well_id != well_id:
+            return
+        self._well_unit = well.depth_unit
+        self._step = well.step or self._step
+        groups = group_tracks(curves)
+        data = {}
+        for _, members in groups:
+            for c in members:
+                d = await self.try_invoke("get_curve_data", {"curveId": c.id})
+                if d is not None:
+                    data[c.id] = (np.asarray(d.depths, dtype=float), np.asarray(d.values, dtype=float))
+        if self.selection.well_id != well_id:
+            return
+        await area.query(LogTrack).remove()
+        tracks, flat = [], []
+        for name, members in groups:
+            specs = []
+            for k, c in enumerate(members):
+                if c.id not in data:
+                    continue
+                depths, values = data[c.id]
+                lo, hi, scale, rev = default_scale(c.mnemonic, c.unit, values)
+                specs.append(TrackCurve(c.mnemonic, c.unit, depths, values, lo, hi, scale, rev,
+                                        _COLORS[k % len(_COLORS)], c.id))
+            if specs:
+                tracks.append(LogTrack(specs, classes="log-track"))
+                flat += specs
+        header = max([len(t.curves) for t in tracks] + [1]) + 1
+        for t in tracks:
+            t.header_lines = header
+        self.query_one(DepthAxis).header_lines = header
+        await area.mount_all(tracks)
+        self._curves = flat
+        self._extent = (well.start_depth, well.stop_depth) if well.start_depth is not None else None
+        self.border_title = f"{self.TITLE} · {self.pane_id} · {well.name}"
+        self._apply_view()
+
+    # ---- the depth window ----------------------------------------------------------------
+    def _window(self) -> tuple[float, float, float | None]:
+        """The effective (top, bottom, cursor): the whole well when the window is unset."""
+        v = self.view
+        if self._extent is None:
+            return (v.top or 0.0, v.bottom or 1.0, v.cursor)
+        top = v.top if v.top is not None else self._extent[0]
+        bottom = v.bottom if v.bottom is not None else self._extent[1]
+        return top, bottom, v.cursor
+
+    def watch_view(self) -> None:
+        if self.is_mounted and hasattr(self, "_curves"):
+            self._apply_view()
+            if not self.linked:
+                self.save_settings(view=self.view.model_dump())
+
+    def watch_settings(self) -> None:
+        if self.is_mounted and hasattr(self, "_curves"):
+            self._apply_view()
+
+    def _apply_view(self) -> None:
+        top, bottom, cursor = self._window()
+        axis = self.query_one(DepthAxis)
+        unit = self.settings.depth_unit
+        axis.unit = unit
+        axis.fmt = lambda d: f"{to_unit(d, self._well_unit, unit):.1f}"
+        for widget in (axis, *self.query(LogTrack)):
+            widget.top, widget.bottom, widget.cursor = top, bottom, cursor
+        axis.refresh()
+        self._update_readout(cursor)
+
+    def _update_readout(self, cursor: float | None) -> None:
+        box = self.query_one("#track-readout", Static)
+        if cursor is None or not self._curves:
+            box.update("[dim]click a track or press ↓ to place the depth cursor[/]" if self._curves else "")
+            return
+        unit = self.settings.depth_unit
+        parts = [f"[b]{to_unit(cursor, self._well_unit, unit):.2f} {unit}[/]"]
+        for c in self._curves:
+            v = value_at(c, cursor)
+            parts.append(f"[{c.color}]{c.name}[/]={'—' if v is None else f'{v:.4g}'}")
+        box.update("  ".join(parts))
+
+    async def set_view(self, top: float | None, bottom: float | None, cursor: float | None) -> None:
+        """Move the window this pane follows: the shared one when linked, its own when pinned."""
+        if top is not None and bottom is not None:
+            span = max(bottom - top, self._step * 8)
+            if self._extent is not None:
+                lo, hi = self._extent
+                room = (hi - lo) * 0.05
+                top = min(max(top, lo - room), hi + room - span)
+                bottom = top + span
+        view = {"top": top, "bottom": bottom, "cursor": cursor}
+        if self.linked:
+            await self.try_invoke("set_depth_window", view)
+        else:
+            self.local_view.set(DepthWindow(**view))
+
+    # ---- actions -------------------------------------------------------------------------
+    def _rows(self) -> int:
+        tracks = self.query(LogTrack)
+        return max(1, tracks.first().plot_rows) if tracks else 40
+
+    async def action_cursor(self, rows: int) -> None:
+        top, bottom, cursor = self._window()
+        step = (bottom - top) / self._rows()
+        cursor = (top + step / 2) if cursor is None else cursor + rows * step
+        if cursor > bottom:
+            top, bottom = top + (cursor - bottom), cursor
+        elif cursor < top:
+            top, bottom = cursor, bottom - (top - cursor)
+        await self.set_view(top, bottom, cursor)
+
+    async def action_pan(self, fraction: float) -> None:
+        top, bottom, cursor = self._window()
+        shift = (bottom - top) * fraction
+        await self.set_view(top + shift, bottom + shift, None if cursor is None else cursor + shift)
+
+    async def action_zoom(self, factor: float, around: float | None = None) -> None:
+        top, bottom, cursor = self._window()
+        centre = around if around is not None else cursor if cursor is not None else (top + bottom) / 2
+        await self.set_view(centre - (centre - top) * factor, centre + (bottom - centre) * factor, cursor)
+
+    async def action_ends(self, side: int) -> None:
+        if self._extent is None:
+            return
+        top, bottom, cursor = self._window()
+        span = bottom - top
+        if side < 0:
+            await self.set_view(self._extent[0], self._extent[0] + span, self._extent[0])
+        else:
+            await self.set_view(self._extent[1] - span, self._extent[1], self._extent[1])
+
+    async def action_fit(self) -> None:
+        if self._extent is not None:
+            await self.set_view(self._extent[0], self._extent[1], self.view.cursor)
+
+    @work
+    async def action_goto(self) -> None:
+        if self._extent is None:
+            self.show_error("Select a well first.")
+            return
+        unit = self.settings.depth_unit
+        lo, hi = (to_unit(x, self._well_unit, unit) for x in self._extent)
+
+        def check(text: str) -> str | None:
+            try:
+                value = float(text.replace(",", ""))
+            except ValueError:
+                return f"{text!r} is not a number"
+            if not lo <= value <= hi:
+                return f"outside this well ({lo:.1f}–{hi:.1f} {unit})"
+            return None
+
+        answer = await self.app.push_screen_wait(AskDialog(f"Go to depth ({unit})", "", check=check))
+        if answer is None:
+            return
+        depth = to_unit(float(answer.replace(",", "")), unit, self._well_unit)
+        top, bottom, _ = self._window()
+        span = bottom - top
+        await self.set_view(depth - span / 2, depth + span / 2, depth)
+
+    # ---- mouse messages from the tracks ----------------------------------------------------
+    @on(LogTrack.CursorMoved)
+    async def _clicked(self, message: LogTrack.CursorMoved) -> None:
+        top, bottom, _ = self._window()
+        await self.set_view(top, bottom, message.depth)
+
+    @on(LogTrack.Panned)
+    async def _panned(self, message: LogTrack.Panned) -> None:
+        await self.action_pan(message.fraction)
+
+    @on(LogTrack.Zoomed)
+    async def _zoomed(self, message: LogTrack.Zoomed) -> None:
+        await self.action_zoom(message.factor, message.depth)
+
+    def palette_commands(self) -> list:
+        from textual.app import SystemCommand
+
+        return [SystemCommand(f"Go to depth ({self.pane_id})", "Centre the log tracks on a depth",
+                              self.action_goto),
+                SystemCommand(f"Fit well ({self.pane_id})", "Show the whole well", self.action_fit)]
+
+

@@ -1,0 +1,257 @@
+"""UDF runner: pick a UDF, fill its generated form, run it on the selected well.
+
+Every edit is checked by `check_udf_request` (the backend's own validation, per
+field), so errors show inline and Run stays disabled until the request is valid.
+Progress comes from `execution-progress` events, so a second runner or the
+Executions pane shows the same run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
+
+from core.dataforge.api import UdfCheck
+from core.dataforge.models import CurveInfo
+from core.dataforge.udfs import UdfInfo
+
+from ..forms import ParamsForm
+from ..pane import Pane, register_pane
+
+__all__ = ["UdfRunnerPane"]
+
+_AUTO = "auto"
+
+
+@register_pane
+class UdfRunnerPane(Pane):
+    KIND = "udf-runner"
+    TITLE = "UDF runner"
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("ctrl+k", "cancel", "Cancel run", priority=True),
+    ]
+
+    udf_id: reactive[str | None] = reactive(None)
+    execution_id: reactive[str | None] = reactive(None)
+    check: reactive[UdfCheck | None] = reactive(None)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="udf-body"):
+            yield Select([], prompt="Choose a UDF", id="udf-select")
+            yield Static("", id="udf-description", classes="udf-description")
+            yield Label("Input curves", classes="section")
+            yield Static("", id="udf-inputs-box")
+            yield Label("Parameters", classes="section")
+            yield Static("", id="udf-form-box")
+            with Horizontal(classes="form-row"):
+                yield Label("Output mnemonic", classes="form-label")
+                yield Input(placeholder="default", id="udf-output", max_length=32)
+            yield Static("", id="udf-check", classes="field-error")
+        with Horizontal(id="udf-actions"):
+            yield Button("Run", id="udf-run", variant="primary", disabled=True)
+            yield Button("Cancel", id="udf-cancel", variant="error", disabled=True)
+            yield ProgressBar(total=1.0, id="udf-progress", show_eta=False)
+        yield Static("", id="udf-status", classes="udf-status")
+
+    def on_core_ready(self) -> None:
+        self._udfs: dict[str, UdfInfo] = {}
+        self._curves: list[CurveInfo] = []
+        self._loaded_well: int | None = -1
+        self._check_seq = 0
+        for end in ("complete", "failed", "cancelled"):
+            self.listen(f"execution-{end}", self._on_end)
+        self.listen("execution-progress", self._on_progress)
+        self.listen("curve-added", self._on_curves_changed)
+        self.listen("curve-deleted", self._on_curves_changed)
+        self.listen("curve-updated", self._on_curves_changed)
+        self.run_worker(self._load_udfs(), group="udfs")
+
+    # ---- loading -------------------------------------------------------------------
+    async def _load_udfs(self) -> None:
+        udfs: list[UdfInfo] | None = await self.try_invoke("list_udfs")
+        if udfs is None:
+            return
+        self._udfs = {u.id: u for u in udfs}
+        select = self.query_one("#udf-select", Select)
+        ordered = sorted(udfs, key=lambda u: (u.category, u.name))
+        select.set_options([(f"{u.category} · {u.name}", u.id) for u in ordered])
+        saved = self.pane_settings.get("udf_id")
+        if saved in self._udfs:
+            select.value = saved
+        await self._load_curves()
+
+    async def _load_curves(self) -> None:
+        well = self.selection.well_id
+        self._loaded_well = well
+        curves = await self.try_invoke("list_curves", {"wellId": well}) if well is not None else []
+        self._curves = curves or []
+        await self._build_inputs()
+        self._schedule_check()
+
+    def _on_curves_changed(self, event) -> None:
+        if event.payload.get("well_id") == self.selection.well_id:
+            self.run_worker(self._load_curves(), group="curves", exclusive=True)
+
+    def watch_selection(self, old, new) -> None:
+        if self.is_mounted and hasattr(self, "_udfs") and new.well_id != self._loaded_well:
+            self.run_worker(self._load_curves(), group="curves", exclusive=True)
+
+    # ---- the form ------------------------------------------------------------------------
+    @on(Select.Changed, "#udf-select")
+    async def _udf_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        udf_id = event.value if event.value is not Select.NULL else None
+        self.udf_id = udf_id
+        udf = self._udfs.get(udf_id or "")
+        self.query_one("#udf-description", Static).update(
+            "" if udf is None else f"{udf.description}\n[dim]→ {udf.output.mnemonic}"
+                                   f" ({udf.output.unit or 'no unit'})  · {udf.source}[/]")
+        box = self.query_one("#udf-form-box", Static)
+        await box.remove_children()
+        if udf is not None:
+            await box.mount(ParamsForm(udf.params_schema, self.pane_settings.get("parameters", {})
+                                       if self.pane_settings.get("udf_id") == udf_id else None,
+                                       id="udf-form"))
+            self.save_settings(udf_id=udf_id)
+        await self._build_inputs()
+        self._schedule_check()
+
+    async def _build_inputs(self) -> None:
+        box = self.query_one("#udf-inputs-box", Static)
+        await box.remove_children()
+        udf = self._udfs.get(self.udf_id or "")
+        if udf is None:
+            return
+        if self.selection.well_id is None:
+            await box.mount(Static("[dim]Select a well to choose its curves.[/]"))
+            return
+        options = [(f"{c.mnemonic} [dim]{c.unit}[/]", c.id) for c in self._curves]
+        for spec in udf.inputs:
+            hint = f"{spec.name}" + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")
+            row = Horizontal(Label(hint, classes="form-label"),
+                             Select([("auto (match by mnemonic)", _AUTO), *options], value=_AUTO,
+                                    allow_blank=False, id=f"input-{spec.name}", classes="form-field"),
+                             classes="form-row")
+            await box.mount(row)
+
+    def _request(self) -> dict[str, Any] | None:
+        udf = self._udfs.get(self.udf_id or "")
+        if udf is None or self.selection.well_id is None:
+            return None
+        forms = self.query(ParamsForm)
+        params = forms.first().values() if forms else {}
+        inputs = {}
+        for spec in udf.inputs:
+            for select in self.query(f"#input-{spec.name}").results(Select):
+                if select.value not in (_AUTO, Select.NULL):
+                    inputs[spec.name] = int(select.value)
+        output = self.query_one("#udf-output", Input).value.strip() or None
+        return {"udf_id": udf.id, "well_id": self.selection.well_id,
+                "workspace_id": self.selection.workspace_id, "parameters": params,
+                "inputs": inputs or None, "output_mnemonic": output}
+
+    @on(ParamsForm.Changed)
+    @on(Select.Changed)
+    @on(Input.Changed, "#udf-output")
+    def _edited(self, event) -> None:
+        if isinstance(event, ParamsForm.Changed):
+            self.save_settings(parameters=event.values)
+        self._schedule_check()
+
+    def _schedule_check(self) -> None:
+        self.run_worker(self._check(), group="check", exclusive=True)
+
+    async def _check(self) -> None:
+        request = self._request()
+        if request is None:
+            self.check = None
+            return
+        try:
+            self.check = await self.invoke("check_udf_request", {"request": request}, quiet=True)
+        except Exception as exc:  # InvokeError: the request itself is malformed
+            self.check = UdfCheck(ok=False, error=str(exc))
+
+    def watch_check(self, check: UdfCheck | None) -> None:
+        forms = self.query(ParamsForm)
+        if forms:
+            forms.first().show_errors(check.param_errors if check else {})
+        message = ""
+        if check is not None and not check.ok:
+            message = "\n".join(f"⚠ {m}" for m in ([check.error] if check.error else [])
+                                if m) or ("⚠ fix the highlighted parameters" if check.param_errors else "")
+        elif check is not None:
+            message = f"[green]✓[/] will write [b]{check.output_mnemonic}[/] ({check.output_unit or 'no unit'})"
+        self.query_one("#udf-check", Static).update(message)
+        self._update_buttons()
+
+    # ---- running ----------------------------------------------------------------------
+    def _update_buttons(self) -> None:
+        running = self.execution_id is not None
+        self.query_one("#udf-run", Button).disabled = running or not (self.check and self.check.ok)
+        self.query_one("#udf-cancel", Button).disabled = not running
+
+    def watch_execution_id(self) -> None:
+        self._update_buttons()
+
+    @on(Button.Pressed, "#udf-run")
+    async def action_run(self) -> None:
+        request = self._request()
+        if request is None or not (self.check and self.check.ok) or self.execution_id is not None:
+            if self.check is not None and not self.check.ok:
+                self.show_error("The request is not valid yet: see the messages in the form.")
+            return
+        result = await self.try_invoke("execute_udf", {"request": request})
+        if result is None:
+            return
+        self.execution_id = result.execution_id
+        self.query_one("#udf-progress", ProgressBar).update(total=1.0, progress=0.0)
+        self._status(f"⚙ {result.execution_id} running…")
+
+    @on(Button.Pressed, "#udf-cancel")
+    async def action_cancel(self) -> None:
+        if self.execution_id is not None:
+            await self.try_invoke("cancel_execution", {"executionId": self.execution_id})
+
+    def _on_progress(self, event) -> None:
+        payload = event.payload
+        if payload["id"] != self.execution_id:
+            return
+        self.query_one("#udf-progress", ProgressBar).update(progress=payload["fraction"])
+        self._status(f"⚙ {payload['id']}: {payload.get('message') or ''} {payload['fraction']:.0%}")
+
+    def _on_end(self, event) -> None:
+        payload = event.payload
+        if payload["id"] != self.execution_id:
+            return
+        self.execution_id = None
+        end = event.event.removeprefix("execution-")
+        bar = self.query_one("#udf-progress", ProgressBar)
+        if end == "complete":
+            bar.update(progress=1.0)
+            curve = (payload.get("result") or {}).get("curve")
+            self._status(f"[green]✓ done[/]: saved {curve['mnemonic']}" if curve else "[green]✓ done[/]")
+        elif end == "failed":
+            bar.update(progress=0.0)
+            self._status(f"[red]✗ failed[/]: {payload.get('error')}")
+            self.show_error(f"UDF failed: {payload.get('error')}")
+        else:
+            bar.update(progress=0.0)
+            self._status("[yellow]cancelled[/]: nothing was saved")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#udf-status", Static).update(text)
+
+    def palette_commands(self) -> list:
+        from textual.app import SystemCommand
+
+        return [SystemCommand(f"Run UDF ({self.pane_id})", "Run the UDF on the selected well",
+                              self.action_run),
+                SystemCommand(f"Cancel UDF run ({self.pane_id})", "Stop the running UDF",
+                              self.action_cancel)]
