@@ -128,6 +128,17 @@ class Pane(Vertical, can_focus=False):
         except InvokeError:
             return None
 
+    async def invoke_as(self, label: str, name: str, args: dict[str, Any] | None = None) -> Any:
+        """Call a command from a dialog that is its own window (e.g. `curve-editor`, which
+        may rename and delete while the curve list itself is read-only). Errors are shown."""
+        core = self.core
+        window = core.get_window(label) or core.create_window(label)
+        try:
+            return await window.invoke(name, args)
+        except InvokeError as exc:
+            self.show_error(str(exc))
+            return None
+
     def listen(self, event: str, handler: Callable[[Event], Any | Awaitable[Any]], **kw: Any) -> None:
         """Receive `event` on this window; `handler` runs from this pane's message queue."""
         assert self.window is not None, "listen() before the pane is mounted"

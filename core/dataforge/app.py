@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from .. import AppHandle, Builder
+from ..capabilities import Acl, load_capabilities
 from ..tasks import TaskManager
 from . import paths
 from .api import DepthWindow, Selection, Settings
@@ -35,6 +36,19 @@ def open_data_dir(data_dir: str | Path | None = None, *, demo: bool = True) -> D
     return DataForge(data_dir=root, db=db, registry=registry, plugin_errors=errors)
 
 
+def load_acl(data_dir: Path) -> Acl:
+    """The shipped capabilities, overridden by `<data dir>/capabilities/*.json|toml`.
+
+    A broken override is reported and ignored: the shipped defaults are the safe side.
+    """
+    override = Path(data_dir) / "capabilities"
+    try:
+        return load_capabilities(paths.capabilities_dir(), override)
+    except ValueError as exc:
+        log.warning("capability overrides ignored: %s", exc)
+        return load_capabilities(paths.capabilities_dir())
+
+
 def build_app(
     data_dir: str | Path | None = None, *, demo: bool = True, watch: bool = True
 ) -> AppHandle:
@@ -45,6 +59,7 @@ def build_app(
     """
     df = open_data_dir(data_dir, demo=demo)
     app = Builder().manage(df).manage(TaskManager()).invoke_handler(*COMMANDS).build()
+    app.acl = load_acl(df.data_dir)
     app.shared("selection", Selection())
     app.shared("depth_window", DepthWindow())
     app.shared("settings", df.load_settings())

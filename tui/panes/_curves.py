@@ -159,7 +159,7 @@ class CurvesPane(Pane):
 
         name = await self.app.push_screen_wait(AskDialog(f"Rename {curve.mnemonic} to", curve.mnemonic, check=check))
         if name and name.strip() != curve.mnemonic:
-            await self.try_invoke("rename_curve", {"curveId": curve.id, "mnemonic": name.strip()})
+            await self.invoke_as("curve-editor", "rename_curve", {"curveId": curve.id, "mnemonic": name.strip()})
 
     @work
     async def action_delete(self) -> None:
@@ -167,4 +167,4 @@ class CurvesPane(Pane):
         if curve is None:
             return
         if await self.app.push_screen_wait(ConfirmDialog(f"Delete curve {curve.mnemonic}? This cannot be undone.")):
-            await self.try_invoke("delete_curve", {"curveId": curve.id})
+            await self.invoke_as("curve-editor", "delete_curve", {"curveId": curve.id})

@@ -1,0 +1,218 @@
+"""Capabilities: allow, deny wins, unions, globs, sets, events, files, and the app's defaults."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import Builder, PermissionDenied, command
+from core.capabilities import Acl, Capability, PermissionSet, load_capabilities
+from core.dataforge import paths
+from core.dataforge.app import build_app, close_app
+
+CALLS: list[str] = []
+
+
+@command
+def read_thing() -> str:
+    CALLS.append("read")
+    return "ok"
+
+
+@command
+def delete_thing() -> None:
+    CALLS.append("delete")
+
+
+def make(caps, sets=()):
+    app = Builder().invoke_handler(read_thing, delete_thing).build()
+    app.acl = Acl([Capability(**c) for c in caps], [PermissionSet(**s) for s in sets])
+    return app
+
+
+async def test_allowed_command_runs_and_denied_one_never_runs():
+    CALLS.clear()
+    app = make([{"identifier": "viewer", "windows": ["view-*"], "permissions": ["allow-read_thing"]}])
+    w = app.create_window("view-1")
+    assert await w.invoke("read_thing") == "ok"
+    with pytest.raises(PermissionDenied) as err:
+        await w.invoke("delete_thing")
+    assert str(err.value).startswith("Command delete_thing not allowed by ACL")
+    assert "view-1" in str(err.value) and "viewer" in str(err.value)
+    assert CALLS == ["read"]
+
+
+async def test_deny_wins_within_and_across_capabilities():
+    app = make([
+        {"identifier": "a", "windows": ["w-*"], "permissions": ["allow-*", "deny-delete_thing"]},
+        {"identifier": "b", "windows": ["w-2"], "permissions": ["allow-delete_thing"]},
+        {"identifier": "c", "windows": ["w-3"], "permissions": ["deny-read_thing"]},
+    ])
+    for label in ("w-1", "w-2"):
+        with pytest.raises(PermissionDenied, match="denied by a"):
+            await app.create_window(label).invoke("delete_thing")
+    w3 = app.create_window("w-3")
+    with pytest.raises(PermissionDenied, match="denied by c"):
+        await w3.invoke("read_thing")
+
+
+async def test_rights_are_the_union_of_matching_capabilities():
+    app = make([
+        {"identifier": "r", "windows": ["pane-*"], "permissions": ["allow-read_thing"]},
+        {"identifier": "d", "windows": ["pane-editor"], "permissions": ["allow-delete_thing"]},
+    ])
+    editor, other = app.create_window("pane-editor"), app.create_window("pane-list")
+    await editor.invoke("read_thing")
+    await editor.invoke("delete_thing")
+    await other.invoke("read_thing")
+    with pytest.raises(PermissionDenied, match="no capability allows it"):
+        await other.invoke("delete_thing")
+
+
+async def test_unknown_window_is_denied_with_a_clear_message_and_no_window_is_trusted():
+    app = make([{"identifier": "r", "windows": ["pane-*"], "permissions": ["allow-read_thing"]}])
+    with pytest.raises(PermissionDenied, match="no capability matches window 'stranger'"):
+        await app.create_window("stranger").invoke("read_thing")
+    assert await app.invoke("read_thing") == "ok"  # backend / CLI
+
+
+async def test_permission_sets_nest_and_cycles_are_rejected():
+    app = make([{"identifier": "x", "windows": ["*"], "permissions": ["demo:all"]}],
+               [{"identifier": "demo:read", "permissions": ["allow-read_thing"]},
+                {"identifier": "demo:all", "permissions": ["demo:read", "allow-delete_thing"]}])
+    w = app.create_window("any")
+    await w.invoke("read_thing")
+    await w.invoke("delete_thing")
+    with pytest.raises(ValueError, match="permission set 'demo:a' includes itself"):
+        make([{"identifier": "x", "windows": ["*"], "permissions": ["demo:a"]}],
+             [{"identifier": "demo:a", "permissions": ["demo:b"]},
+              {"identifier": "demo:b", "permissions": ["demo:a"]}])
+    with pytest.raises(ValueError, match="unknown permission 'grant-everything'"):
+        make([{"identifier": "x", "windows": ["*"], "permissions": ["grant-everything"]}])
+
+
+async def test_event_permissions_block_window_emits_but_not_the_backend():
+    app = make([{"identifier": "ui", "windows": ["*"],
+                 "permissions": ["allow-emit-ui:*", "deny-emit-curve-*"]}])
+    got = []
+    app.listen_any("ui:ping", lambda ev: got.append(ev.event))
+    app.listen_any("curve-deleted", lambda ev: got.append(ev.event))
+    w = app.create_window("pane-1")
+    w.emit("ui:ping", 1)
+    with pytest.raises(PermissionDenied, match="Event curve-deleted not allowed by ACL"):
+        w.emit("curve-deleted", {"curve_id": 1})
+    app.emit("curve-deleted", {"curve_id": 1})
+    await app.drain()
+    assert got == ["ui:ping", "curve-deleted"]
+
+
+def test_json_and_toml_files_and_later_sources_override(tmp_path):
+    shipped, override = tmp_path / "shipped", tmp_path / "override"
+    shipped.mkdir(), override.mkdir()
+    (shipped / "a.json").write_text(json.dumps({"capabilities": [
+        {"identifier": "main", "windows": ["*"], "permissions": ["allow-read_thing"]}]}))
+    (shipped / "b.toml").write_text('identifier = "extra"\nwindows = ["x"]\npermissions = ["allow-delete_thing"]\n')
+    acl = load_capabilities(shipped)
+    assert acl.allows_command("read_thing", "anything") and acl.allows_command("delete_thing", "x")
+    (override / "main.toml").write_text('identifier = "main"\nwindows = ["*"]\npermissions = ["deny-read_thing"]\n')
+    acl = load_capabilities(shipped, override)
+    assert not acl.allows_command("read_thing", "anything")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "cannot read capabilities"),
+    ('{"identifier": "x", "windows": [], "permissions": []}', "windows"),
+    ('{"identifier": "x", "windows": ["*"]}', "permissions: Field required"),
+    ("[1, 2]", "expected an object"),
+])
+def test_malformed_files_name_the_file_and_the_problem(tmp_path, content, message):
+    bad = tmp_path / "broken.json"
+    bad.write_text(content)
+    with pytest.raises(ValueError) as err:
+        load_capabilities(tmp_path)
+    assert "broken.json" in str(err.value) and message in str(err.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["allow", "deny"]), st.sampled_from(["read_thing", "delete_thing", "*"])),
+                max_size=8),
+       st.lists(st.tuples(st.sampled_from(["allow", "deny"]), st.sampled_from(["read_thing", "delete_thing", "*"])),
+                max_size=8))
+def test_deny_always_wins(first, second):
+    caps = [Capability(identifier="one", windows=["w"], permissions=[f"{a}-{c}" for a, c in first]),
+            Capability(identifier="two", windows=["w*"], permissions=[f"{a}-{c}" for a, c in second])]
+    acl = Acl(caps)
+    for cmd in ("read_thing", "delete_thing"):
+        perms = first + second
+        denied = any(a == "deny" and c in (cmd, "*") for a, c in perms)
+        allowed = any(a == "allow" and c in (cmd, "*") for a, c in perms)
+        assert acl.allows_command(cmd, "w") == (allowed and not denied)
+
+
+# ---- the DataForge defaults ----------------------------------------------------------------
+READ = ["list_workspaces", "list_wells", "list_curves", "get_curve_data", "get_dataforge_status", "list_udfs"]
+SELECT = ["select_workspace", "select_well", "select_curve", "set_depth_window"]
+EXPECT = {
+    # window: (allowed beyond read+select, denied)
+    "curves-1": ([], ["execute_udf", "delete_curve", "rename_curve", "update_settings", "cancel_execution"]),
+    "log-tracks-2": ([], ["execute_udf", "delete_curve", "rename_curve", "update_settings"]),
+    "event-log-1": ([], ["execute_udf", "delete_curve", "rename_curve", "import_las"]),
+    "wells-1": ([], ["execute_udf", "delete_curve", "create_workspace"]),
+    "udf-runner-1": (["execute_udf", "cancel_execution", "check_udf_request"],
+                     ["delete_curve", "rename_curve", "update_settings"]),
+    "executions-1": (["cancel_execution"], ["execute_udf", "delete_curve", "update_settings"]),
+    "workspaces-1": (["create_workspace", "import_las"], ["execute_udf", "delete_curve", "update_settings"]),
+    "settings": (["update_settings"], ["execute_udf", "delete_curve", "rename_curve"]),
+    "curve-editor": (["rename_curve", "delete_curve"], ["execute_udf", "update_settings"]),
+    "status-bar": ([], ["execute_udf", "update_settings", "delete_curve"]),
+}
+
+
+@pytest.mark.parametrize("label", sorted(EXPECT))
+def test_shipped_defaults(label):
+    acl = load_capabilities(paths.capabilities_dir())
+    allowed, denied = EXPECT[label]
+    for name in READ + SELECT + allowed:
+        assert acl.allows_command(name, label), f"{label} should be allowed {name}"
+    for name in denied:
+        assert not acl.allows_command(name, label), f"{label} should not be allowed {name}"
+    assert not acl.allows_event("curve-deleted", label)
+    assert not acl.allows_event("state:selection", label)
+    assert acl.allows_event("ui:focus-curve", label)
+
+
+async def test_the_dataforge_app_enforces_its_capabilities(tmp_path):
+    app = build_app(tmp_path / "data", watch=False)
+    try:
+        curves = app.create_window("curves-1")
+        assert await curves.invoke("list_workspaces")
+        with pytest.raises(PermissionDenied, match="Command update_settings not allowed by ACL"):
+            await curves.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
+        assert (await app.invoke("get_settings")).depth_unit == "m"  # nothing ran
+        settings_window = app.create_window("settings")
+        assert (await settings_window.invoke("update_settings", {"changes": {"depth_unit": "ft"}})).depth_unit == "ft"
+    finally:
+        close_app(app)
+
+
+async def test_a_broken_override_falls_back_to_the_shipped_defaults(tmp_path):
+    data = tmp_path / "data"
+    (data / "capabilities").mkdir(parents=True)
+    (data / "capabilities" / "mine.json").write_text("{oops")
+    app = build_app(data, watch=False)
+    try:
+        with pytest.raises(PermissionDenied):
+            await app.create_window("curves-1").invoke("delete_curve", {"curveId": 1})
+    finally:
+        close_app(app)
+
+
+def test_answers_are_cached_per_window_and_command():
+    acl = load_capabilities(paths.capabilities_dir())
+    assert acl.rules("curves-1").commands == {}
+    acl.check_command("list_curves", "curves-1")
+    assert acl.rules("curves-1").commands == {"list_curves": True}
+    assert acl.rules("curves-1") is acl.rules("curves-1")  # resolved once per label
