@@ -55,7 +55,9 @@ async def settle(pilot, rounds: int = 4) -> None:
         await pilot.pause()
         if app.core is not None:
             await app.core.drain(timeout=10)
-        await app.workers.wait_for_complete()
+        # Loaders only: `@work` actions (group "default") may be waiting on an open dialog.
+        loaders = [w for w in app.workers if w.group != "default"]
+        await asyncio.gather(*(w.wait() for w in loaders), return_exceptions=True)
         await pilot.pause()
 
 

@@ -35,7 +35,7 @@ class StatusBar(Static):
             self.window.close()
 
     def refresh_status(self) -> None:
-        self.run_worker(self._load(), group="status", exclusive=True)
+        self.run_worker(self._load, group="status", exclusive=True)
 
     async def _load(self) -> None:
         if self.window is None:

@@ -72,6 +72,12 @@ MIGRATIONS: list[str] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Writers in this process queue here instead of in SQLite's busy handler (which polls with
+# sleeps): process-wide, so two `Database`s on one data dir (the app and a CLI call in the
+# same process, tests) serialise too. Re-entrant so that a nested write fails with SQLite's
+# clear "cannot start a transaction within a transaction" instead of deadlocking.
+_WRITE_LOCK = threading.RLock()
+
 _MNEMONIC_RE = re.compile(r"^\S{1,32}$")
 _CURVE_COLS = ("id, well_id, mnemonic, unit, description, sample_count, null_count, min_depth, "
                "max_depth, min, max, mean, provenance, is_computed")
@@ -92,6 +98,15 @@ def _array(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8").copy()
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Undo an open transaction without hiding the error that caused it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:  # SQLite may already have rolled back (e.g. after disk I/O errors)
+            pass
+
+
 def _finite(x: float) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
@@ -108,7 +123,7 @@ class Database:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()  # guards _connections
-        self._write_lock = threading.RLock()  # one writer at a time in this process
+        self._write_lock = _WRITE_LOCK  # one writer at a time in this process, across instances
         self._closed = False
         if not self.path.exists():
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
@@ -121,16 +136,41 @@ class Database:
         if conn is None:
             if self._closed:
                 raise RuntimeError("the database is closed")
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=self._busy_ms / 1000)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn = self._open()
+            try:
+                conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA synchronous=NORMAL")  # WAL: still atomic and consistent
+            except BaseException:
+                conn.close()
+                raise
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
         return conn
+
+    def _open(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                               timeout=self._busy_ms / 1000)
+
+    def _discard_conn(self) -> None:
+        """Forget this thread's connection; the next call opens a fresh one.
+
+        A connection opened while the file was read-only stays read-only for good, and
+        worker threads live long: without this, fixing the permissions would not help.
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def close(self) -> None:
         self._closed = True
@@ -148,20 +188,33 @@ class Database:
         """One all-or-nothing write transaction, stamped with this process's token."""
         conn = self._conn()
         with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'last_writer'", (self.token,))
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("UPDATE meta SET value = ? WHERE key = 'last_writer'", (self.token,))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY") \
+                        or "readonly" in str(exc):
+                    self._discard_conn()
                 raise
 
     def _migrate(self) -> None:
-        conn = self._conn()
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        try:
+            conn = self._conn()
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, unreadable, ...: SQLite's message says it
+            self.close()
+            raise RuntimeError(f"{self.path} is not a DataForge database or is damaged ({exc}); "
+                               "move it away to start afresh") from exc
         if version > SCHEMA_VERSION:
+            self.close()
             raise RuntimeError(f"{self.path} has schema v{version}, newer than this DataForge "
                                f"(v{SCHEMA_VERSION}); upgrade DataForge")
         if version == SCHEMA_VERSION:
@@ -177,7 +230,7 @@ class Database:
                     conn.execute(f"PRAGMA user_version = {number + 1}")
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
 
     # ---- change tracking -----------------------------------------------------------------
@@ -190,8 +243,10 @@ class Database:
         return row[0] if row else None
 
     def counts(self) -> dict[str, int]:
-        q = self._conn().execute
-        return {t: q(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("workspaces", "wells", "curves")}
+        tables = ("workspaces", "wells", "curves")
+        row = self._conn().execute(  # one statement: one consistent snapshot
+            "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t})" for t in tables)).fetchone()
+        return dict(zip(tables, row))
 
     # ---- workspaces ---------------------------------------------------------------------
     def list_workspaces(self) -> list[WorkspaceInfo]:

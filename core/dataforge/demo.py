@@ -26,7 +26,7 @@ log = logging.getLogger("core.dataforge")
 STEP = 0.1524  # 0.5 ft, in metres
 TOP, BASE = 1500.0, 2500.0
 
-# name, uwi, depth shift (m), stretch, seed, tool intervals
+# name, uwi, depth shift (m), stretch, seed
 DEMO_WELLS = (
     ("Alder-1", "DF-0001-A", 0.0, 1.00, 11),
     ("Birch-2", "DF-0002-B", 18.0, 1.04, 22),
@@ -47,7 +47,12 @@ _CURVES = {
 
 
 def _earth_model(rng: np.random.Generator) -> list[tuple[float, str, float]]:
-    """Beds as (thickness m, lithology, porosity), top to bottom, covering more than TOP–BASE."""
+    """Beds as (thickness m, lithology, porosity), top to bottom, covering more than TOP–BASE.
+
+    Random sand/shale/limestone beds, plus three fixed features every demo has: an
+    organic-rich ("hot") shale, a tight cemented streak in the gas sands, and a soft
+    shale that washes out.
+    """
     beds, depth = [], TOP - 80
     while depth < BASE + 80:
         lith = rng.choice(["shale", "sand", "lime"], p=[0.5, 0.35, 0.15])
@@ -55,7 +60,39 @@ def _earth_model(rng: np.random.Generator) -> list[tuple[float, str, float]]:
         phi = {"shale": 0.05, "sand": rng.uniform(0.10, 0.30), "lime": rng.uniform(0.02, 0.14)}[lith]
         beds.append((thick, str(lith), float(phi)))
         depth += thick
+    for feature_top, thick, lith, phi in FEATURES:
+        beds = _insert_bed(beds, feature_top, thick, lith, phi)
     return beds
+
+
+# (model depth of the top, thickness m, lithology, porosity)
+FEATURES = (
+    (1660.0, 9.0, "hot", 0.05),       # organic-rich shale: GR 170–200
+    (1795.0, 4.0, "tight", 0.01),     # cemented streak: the deep resistivity pins at its ceiling
+    (2120.0, 14.0, "washout", 0.05),  # soft shale: the hole washes out, the caliper pins
+)
+CALIPER_MAX = 16.0  # in: arms fully open
+RT_MAX = 2000.0  # ohm.m: the induction tool's ceiling
+NPHI_LIMITS = (-0.05, 0.60)
+
+
+def _insert_bed(beds: list[tuple[float, str, float]], top: float, thick: float, lith: str,
+                phi: float) -> list[tuple[float, str, float]]:
+    """The bed sequence with [top, top + thick] replaced by one bed (model depths)."""
+    out, depth = [], TOP - 80
+    for t, l, p in beds:
+        lo, hi = depth, depth + t
+        depth = hi
+        if hi <= top or lo >= top + thick:
+            out.append((t, l, p))
+            continue
+        if lo < top:
+            out.append((top - lo, l, p))
+        if not out or out[-1] != (thick, lith, phi):
+            out.append((thick, lith, phi))
+        if hi > top + thick:
+            out.append((hi - top - thick, l, p))
+    return out
 
 
 def _smooth(x: np.ndarray, samples: int) -> np.ndarray:
@@ -77,9 +114,12 @@ def synthetic_well(shift: float, stretch: float, seed: int, beds: list[tuple[flo
     bed = np.clip(np.searchsorted(tops, model_depth, side="right") - 1, 0, len(beds) - 1)
     lith = np.array([beds[i][1] for i in bed])
     phi = np.array([beds[i][2] for i in bed]) * (1 + 0.08 * rng.standard_normal(n).cumsum() / np.sqrt(n))
-    shale = (lith == "shale").astype(float)
+    hot = (lith == "hot").astype(float)
+    washout = (lith == "washout").astype(float)
+    shale = (lith == "shale").astype(float) + hot + washout
+    tight = (lith == "tight").astype(float)
     lime = (lith == "lime").astype(float)
-    sand = 1 - shale - lime
+    sand = 1 - shale - lime - tight
 
     def texture(scale_m: float, amplitude: float) -> np.ndarray:
         """Smooth random variation within beds (correlated over ~scale_m metres)."""
@@ -87,30 +127,36 @@ def synthetic_well(shift: float, stretch: float, seed: int, beds: list[tuple[flo
         return _smooth(rng.standard_normal(n), k) * amplitude * np.sqrt(k)
 
     # Gradational bed boundaries (~2 m) and texture inside beds, as real rocks have.
-    vsh = shale * 0.85 + sand * 0.10 + lime * 0.06
+    vsh = shale * 0.85 + sand * 0.10 + lime * 0.06 + tight * 0.05
     vsh = np.clip(_smooth(vsh + texture(2.5, 0.05) * (1 + shale), 12), 0, 1)
-    phi = np.where(shale > 0, 0.04, phi) + texture(3.0, 0.012) * (1 - shale)
-    phi = np.clip(_smooth(phi, 10), 0.01, 0.35)
+    phi = np.where(shale > 0, 0.04, phi) + texture(3.0, 0.012) * (1 - shale - tight)
+    phi = np.clip(_smooth(phi, 10), 0.005, 0.35)
     # Fluids: gas over oil over water in the sands, contacts in the model's depth frame.
-    gas = (model_depth < 1840) & (sand > 0)
-    oil = (model_depth >= 1840) & (model_depth < 1905) & (sand > 0)
+    reservoir = (sand + tight) > 0
+    gas = (model_depth < 1840) & reservoir
+    oil = (model_depth >= 1840) & (model_depth < 1905) & reservoir
     sw = np.where(gas, 0.18, np.where(oil, 0.32, 1.0))
     sw = np.clip(_smooth(sw, 5), 0.1, 1.0)
-    rho_ma = _smooth(2.65 * sand + 2.71 * lime + 2.68 * shale, 4)
+    rho_ma = _smooth(2.65 * sand + 2.71 * lime + 2.68 * shale + 2.68 * tight, 4)
     rho_fl = np.where(gas, 0.25, np.where(oil, 0.8, 1.05))
     rho_fl = _smooth(rho_fl * sw + (1 - sw) * rho_fl, 3)
     rhob = rho_ma * (1 - phi) + rho_fl * phi + vsh * 0.02
-    nphi = phi * np.where(gas, 0.55, 1.0) + vsh * 0.28 + lime * 0.0
-    dt = 55.5 * sand + 47.6 * lime + 70 * shale
+    nphi = phi * np.where(gas, 0.55, 1.0) + vsh * 0.28
+    dt = 55.5 * sand + 47.6 * lime + 70 * shale + 52 * tight
     dt = _smooth(dt, 4) + phi * (189 - 55.5) * 0.85 + vsh * 20
     rw = 0.045
-    rt = np.clip(rw / (np.maximum(phi, 0.02) ** 2 * sw ** 2) * (1 - 0.6 * vsh) + vsh * 2.5, 0.3, 5000)
-    rxo = np.clip(0.12 / np.maximum(phi, 0.02) ** 2 * (1 - 0.5 * vsh) + vsh * 2.0, 0.3, 3000)
-    gr = 18 + 115 * vsh + 6 * lime
+    rt = rw / (np.maximum(phi, 0.02) ** 2 * sw ** 2) * (1 - 0.6 * vsh) + vsh * 2.5
+    rt = np.exp(_smooth(np.log(np.where(tight > 0, 6000.0, rt)), 3))  # the cemented streak: very high
+    rxo = np.clip(0.12 / np.maximum(phi, 0.02) ** 2 * (1 - 0.5 * vsh) + vsh * 2.0, 0.3, 1500)
+    gr = 18 + 115 * vsh + 6 * lime + _smooth(hot * rng.uniform(60, 85), 6)
     sp = -55 * (1 - vsh) * (1 - 0.3 * lime)
+    # The hole: on gauge (8.5 in bit) in hard rock, a little rugose in shale, washed out in soft shale.
     cali = 8.5 + np.where(vsh > 0.6, rng.gamma(1.2, 0.6, n), 0) * (rng.random(n) < 0.7)
-    cali = _smooth(cali, 8)
-    pef = 1.85 * sand + 5.05 * lime + 3.3 * shale
+    cali = _smooth(cali + _smooth(washout, 20) * 9.5, 8)
+    enlarged = np.clip(cali - 9.0, 0, None)  # bad hole: the pad tools read mud
+    rhob = rhob - 0.05 * enlarged
+    nphi = nphi + 0.03 * enlarged
+    pef = 1.85 * sand + 5.05 * lime + 3.3 * shale + 1.9 * tight
     noise = {"GR": 4.0, "SP": 1.5, "CALI": 0.03, "RHOB": 0.015, "NPHI": 0.008, "PEF": 0.1, "DT": 1.2,
              "RT": 0.03, "RXO": 0.03}
     curves = {"GR": gr, "SP": sp + np.linspace(0, 12, n), "CALI": cali, "RHOB": rhob, "NPHI": nphi,
@@ -126,13 +172,15 @@ def synthetic_well(shift: float, stretch: float, seed: int, beds: list[tuple[flo
         lo, hi = TOP + (BASE - TOP) * (start + jitter[0]), TOP + (BASE - TOP) * (stop + jitter[1])
         values = np.where((depths >= lo) & (depths <= hi), values, np.nan)
         out[name] = values
-    # Spikes (a few bad samples), and tools pinned at their limits.
-    for name in ("GR", "DT", "RHOB"):
-        idx = rng.choice(n, 6, replace=False)
-        out[name][idx] = out[name][idx] * rng.choice([0.7, 1.35], 6)
-    out["GR"] = np.minimum(out["GR"], 150.0)  # the gamma tool saturates in hot shales
-    out["RT"] = np.minimum(out["RT"], 2000.0)  # the induction tool's ceiling
-    out["NPHI"] = np.clip(out["NPHI"], -0.05, 0.60)
+    # Spikes, as real logs have them: gamma bursts, sonic cycle skips, density pad lift-off.
+    for name, low, high in (("GR", 25.0, 60.0), ("DT", 12.0, 25.0), ("RHOB", -0.45, -0.2)):
+        for at in rng.choice(n - 2, 5, replace=False):
+            width = int(rng.integers(1, 3))
+            out[name][at:at + width] += rng.uniform(low, high)
+    # Tools pinned at their limits.
+    out["CALI"] = np.minimum(out["CALI"], CALIPER_MAX)
+    out["RT"] = np.minimum(out["RT"], RT_MAX)
+    out["NPHI"] = np.clip(out["NPHI"], *NPHI_LIMITS)
     with np.errstate(invalid="ignore"):
         for name, values in out.items():
             out[name] = np.round(values, 4)
@@ -167,4 +215,9 @@ def ensure_demo(db: Any) -> WorkspaceInfo | None:
     """Create the demo on the first start (an empty database); otherwise do nothing."""
     if db.list_workspaces():
         return None
-    return create_demo(db)
+    try:
+        return create_demo(db)
+    except ValueError:
+        if db.list_workspaces():  # another process seeded it at the same moment
+            return None
+        raise

@@ -6,6 +6,9 @@ the encoding first, read, check the depth index, convert each curve to float
 explicitly, and turn any failure into one `LasImportError` that names the file.
 The well and its curves are written in one transaction, so a failure leaves
 nothing behind.
+
+Export writes LAS 2.0 to a temporary file next to the target and renames it into
+place, so the target is either the previous file or the complete new one.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
+import sqlite3
 import tempfile
 import threading
 import warnings
@@ -23,44 +28,79 @@ import numpy as np
 
 from .models import ImportResult, LasImportError
 
-__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes"]
+__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes", "EXPORT_NULL"]
 
 _DEPTH_NAMES = ("DEPT", "DEPTH", "MD", "TVD", "TVDSS", "INDEX")
 _MAX_BYTES = 512 * 1024 * 1024
+EXPORT_NULL = -999.25
+
+# lasio logs through one module logger and toggles global warning filters: reading is
+# serialised so each import collects exactly its own messages (lasio holds the GIL
+# most of the time anyway, so parallel reads would gain little).
+_LASIO_LOCK = threading.Lock()
+_NOISE = ("Only engine='normal' can read wrapped files", "Could not convert curve #")
+_NO_DATA = re.compile(r"Curve #\d+ '(?P<mnemonic>.*)' is defined in the ~C section but there is no data in ~A")
+_BAD_HEADER_LINE = re.compile(r"^Line #?\d+ \(section ")
+_RENAMED = re.compile(r"^(?P<base>.+):(?P<n>\d+)$")
 
 
 def decode_las_bytes(raw: bytes) -> tuple[str, str]:
     """Text and the encoding used: UTF-16 (with or without BOM), UTF-8 (with or without BOM),
-    or cp1252 as the last resort (it decodes nearly anything)."""
+    or cp1252 as the last resort (it decodes nearly anything). A UTF-16 file cut short (an
+    odd byte count) decodes with its broken last character replaced."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+        return _decode(raw, "utf-16")
     head = raw[:400]
-    if head.count(b"\x00") > len(head) // 4:
-        encoding = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-        return raw.decode(encoding), encoding
+    if head.count(b"\x00") > len(head) // 4:  # ASCII text in UTF-16 without a BOM
+        return _decode(raw, "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be")
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace"), "cp1252"
 
 
+def _decode(raw: bytes, encoding: str) -> tuple[str, str]:
+    try:
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError:
+        return raw.decode(encoding, errors="replace"), f"{encoding} (undecodable bytes replaced)"
+
+
 class _LasioLog(logging.Handler):
-    """Collects lasio's warnings for the calling thread (imports may run in parallel)."""
+    """Collects lasio's warnings during one read."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.thread = threading.get_ident()
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
-            self.messages.append(record.getMessage())
+        self.messages.append(record.getMessage())
+
+
+def _lasio_read(text: str, *, strict_header: bool) -> tuple[Any, list[str]]:
+    import lasio
+
+    logger = logging.getLogger("lasio")
+    handler = _LasioLog()
+    with _LASIO_LOCK:
+        logger.addHandler(handler)
+        previous = logger.propagate
+        logger.propagate = False  # keep lasio's chatter off the terminal; we report it ourselves
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                las = lasio.read(io.StringIO(text), ignore_header_errors=not strict_header)
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = previous
+    return las, handler.messages
 
 
 def read_las(path: Path) -> tuple[Any, list[str]]:
-    """lasio's LASFile and its warnings; LasImportError on any failure."""
-    import lasio
+    """lasio's LASFile and the warnings worth showing; LasImportError on any failure."""
+    import lasio.exceptions
 
+    path = Path(path)
     name = path.name
     try:
         size = path.stat().st_size
@@ -77,31 +117,35 @@ def read_las(path: Path) -> tuple[Any, list[str]]:
     except OSError as exc:
         raise LasImportError(f"{name}: cannot read: {exc.strerror or exc}") from None
     text, encoding = decode_las_bytes(raw)
-    if "~" not in text:
+    if not text.strip():
+        raise LasImportError(f"{name}: the file is empty")
+    if not re.search(r"^\s*~", text, re.MULTILINE):
         raise LasImportError(f"{name}: not a LAS file (no ~ sections)")
-    logger = logging.getLogger("lasio")
-    handler = _LasioLog()
-    logger.addHandler(handler)
-    previous = logger.propagate
-    logger.propagate = False  # keep lasio's chatter off the terminal; we report it ourselves
+    notes = [f"read as {encoding}"] if encoding != "utf-8" else []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            las = lasio.read(io.StringIO(text), ignore_header_errors=False)
+        try:
+            las, messages = _lasio_read(text, strict_header=True)
+        except lasio.exceptions.LASHeaderError:
+            # A bad header line should not lose the logs: skip it, and say so.
+            las, messages = _lasio_read(text, strict_header=False)
+            messages = [f"header line skipped: {m}" if _BAD_HEADER_LINE.match(m) else m for m in messages]
     except KeyError as exc:
         if "No ~ sections" in str(exc):
             raise LasImportError(f"{name}: not a LAS file (no ~ sections)") from None
         raise LasImportError(f"{name}: cannot read as LAS: missing {exc}") from None
     except AttributeError:
-        raise LasImportError(f"{name}: no data: the ~A section is missing or empty") from None
+        raise LasImportError(f"{name}: no data: the ~A section is missing") from None
     except Exception as exc:  # lasio raises many kinds; all mean "cannot read this file"
-        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        detail = _first_line(exc)
+        if "reshape" in detail or "columns" in detail:
+            detail = f"the ~A rows do not match the ~C curves ({detail})"
         raise LasImportError(f"{name}: cannot read as LAS: {detail}") from None
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = previous
-    notes = [f"read as {encoding}"] if encoding not in ("utf-8",) else []
-    return las, notes + [m for m in handler.messages if "n_columns" not in m]
+    return las, notes + [m for m in messages if not any(n in m for n in _NOISE)]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _header(las: Any, field: str) -> str | None:
@@ -113,21 +157,64 @@ def _header(las: Any, field: str) -> str | None:
     return value or None
 
 
-def _as_float(data: Any) -> np.ndarray | None:
-    """A numeric column as float64 (None if it holds text)."""
+def _as_float(data: Any, null: float | None) -> np.ndarray | None:
+    """A column as float64 with nulls as NaN; None if it holds text.
+
+    lasio replaces NULL only in columns it parsed as numbers; a column that came
+    back as strings is converted here and its NULL values replaced too.
+    """
     arr = np.asarray(data)
-    if arr.dtype.kind in "fiub":
-        return arr.astype(float)
+    if arr.dtype.kind not in "fiub":
+        try:
+            arr = np.char.strip(arr.astype(str))
+        except (TypeError, ValueError):
+            return None
     try:
-        return arr.astype(float)
+        out = arr.astype(float)
     except (TypeError, ValueError):
         return None
+    if out.ndim != 1:
+        return None
+    if null is not None:
+        out[out == null] = np.nan
+    out[~np.isfinite(out)] = np.nan  # "inf" in a file is not a measurement
+    return out
+
+
+def _num(x: float) -> str:
+    """A number as written in the file (shortest exact form): 1669.876, 100, 0.05."""
+    return np.format_float_positional(float(x), trim="-")
 
 
 def _depth_unit(unit: str) -> str:
     u = (unit or "").strip().lower()
-    return {"m": "m", "meter": "m", "meters": "m", "metres": "m", "f": "ft", "ft": "ft", "feet": "ft",
-            "foot": "ft"}.get(u, u or "m")
+    return {"m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m", "f": "ft", "ft": "ft",
+            "feet": "ft", "foot": "ft"}.get(u, u or "m")
+
+
+def _null_value(las: Any) -> float | None:
+    try:
+        value = las.well["NULL"].value
+    except (KeyError, IndexError):
+        return None
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _step(las: Any, depths: np.ndarray) -> float | None:
+    """The sampling step: the header's STEP when the data agrees, else the median step."""
+    if depths.size < 2:
+        return None
+    median = float(np.median(np.diff(depths)))
+    try:
+        declared = abs(float(las.well["STEP"].value))
+    except (KeyError, IndexError, TypeError, ValueError):
+        declared = 0.0
+    if declared and abs(declared - median) <= 1e-6 * max(declared, 1.0):
+        return declared
+    return round(median, 9)
 
 
 def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
@@ -135,78 +222,142 @@ def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
     path = Path(path)
     name = path.name
     db.get_workspace(workspace_id)  # fail early and clearly
-    las, warnings_ = read_las(path)
+    las, messages = read_las(path)
+    no_data = {m.group("mnemonic") for m in map(_NO_DATA.search, messages) if m}
+    notes = [m for m in messages if not _NO_DATA.search(m)]
+    null = _null_value(las)
     curves = list(las.curves)
     if not curves:
         raise LasImportError(f"{name}: no curves (the ~C section is missing or empty)")
-    columns = [(c, _as_float(c.data)) for c in curves]
-    depth_at = next((i for i, (c, v) in enumerate(columns)
-                     if v is not None and c.mnemonic.split(":")[0].upper() in _DEPTH_NAMES), None)
+    columns = [(c, _as_float(c.data, null)) for c in curves]
+    # The index: the first depth-named curve; without one, the first curve (the LAS rule).
+    depth_at = next((i for i, (c, _) in enumerate(columns)
+                     if c.mnemonic.split(":")[0].upper() in _DEPTH_NAMES), None)
     if depth_at is None:
-        depth_at = next((i for i, (_, v) in enumerate(columns) if v is not None), None)
-    if depth_at is None:
-        raise LasImportError(f"{name}: no numeric depth column")
+        depth_at = 0
+        notes.append(f"no depth curve: the first curve, {curves[0].mnemonic}, is the index")
     index_curve, depths = columns[depth_at]
+    if depths is None:
+        raise LasImportError(f"{name}: the depth column {index_curve.mnemonic} has text values")
     if depths.size == 0:
         raise LasImportError(f"{name}: no data rows in the ~A section")
     if np.isnan(depths).any():
-        raise LasImportError(f"{name}: the depth column {index_curve.mnemonic} has null values")
-    order = None
+        row = int(np.flatnonzero(np.isnan(depths))[0]) + 1
+        raise LasImportError(f"{name}: the depth column {index_curve.mnemonic} has a null value (data row {row})")
+    flip = False
     if depths.size > 1:
         steps = np.diff(depths)
         if np.all(steps < 0):
-            order = slice(None, None, -1)
-            warnings_.append(f"depths decrease in the file; stored increasing")
+            flip = True
+            notes.append("depths decrease in the file; stored increasing")
         elif not np.all(steps > 0):
-            bad = int(np.flatnonzero(steps <= 0)[0]) + 1
-            raise LasImportError(f"{name}: depths are not in order (row {bad + 1}: "
-                                 f"{depths[bad - 1]} then {depths[bad]})")
-    if order is not None:
-        depths = depths[order]
+            bad = int(np.flatnonzero(steps <= 0 if steps[0] > 0 else steps >= 0)[0]) + 1
+            raise LasImportError(f"{name}: depths are not in order (data row {bad + 1}: {_num(depths[bad])} "
+                                 f"after {_num(depths[bad - 1])})")
+    if flip:
+        depths = depths[::-1].copy()
+
     out: list[tuple[str, str, str, np.ndarray]] = []
-    seen: dict[str, int] = {}
+    skipped: list[str] = []
+    seen: set[str] = set()
+    renamed: dict[str, list[str]] = {}
     for i, (curve, values) in enumerate(columns):
         if i == depth_at:
             continue
         mnemonic = curve.mnemonic.strip() or f"CURVE{i}"
+        if mnemonic in no_data:
+            skipped.append(f"{mnemonic}: listed in ~C but has no data column in ~A, not imported")
+            continue
         if values is None:
-            warnings_.append(f"{mnemonic}: text values, not imported")
+            skipped.append(f"{mnemonic}: text values, not imported")
             continue
-        if order is not None:
-            values = values[order]
         if np.isnan(values).all():
-            warnings_.append(f"{mnemonic}: no values (all null), not imported")
+            skipped.append(f"{mnemonic}: every value is null, not imported")
             continue
-        base = mnemonic.split(":")[0]
-        if ":" in mnemonic:
-            warnings_.append(f"{base}: duplicate mnemonic, kept as {mnemonic}")
-        mnemonic = mnemonic.replace(" ", "_")[:32]
-        if mnemonic.upper() in seen:
-            seen[mnemonic.upper()] += 1
-            mnemonic = f"{mnemonic[:29]}:{seen[mnemonic.upper()]}"
-        seen[mnemonic.upper()] = seen.get(mnemonic.upper(), 1)
-        out.append((mnemonic, str(curve.unit or ""), str(curve.descr or "").strip(), values))
+        if flip:
+            values = values[::-1].copy()
+        if curve.mnemonic.split(":")[0] == "UNKNOWN" and not getattr(curve, "original_mnemonic", ""):
+            notes.append(f"{mnemonic}: a data column the ~C section does not describe")
+        clean = re.sub(r"\s+", "_", mnemonic)[:32]
+        base = clean
+        n = 1
+        while clean.upper() in seen:  # a clash lasio did not resolve (case, truncation)
+            n += 1
+            clean = f"{base[:29]}:{n}"
+        seen.add(clean.upper())
+        match = _RENAMED.match(curve.mnemonic) if getattr(curve, "original_mnemonic", "") else None
+        if match:  # lasio's renaming of a repeated mnemonic: GR:1, GR:2
+            renamed.setdefault(match.group("base"), []).append(clean)
+        out.append((clean, str(curve.unit or "").strip(), str(curve.descr or "").strip(), values))
+    for base, kept in renamed.items():
+        index_note = f" ({index_curve.mnemonic} is the depth index)" if \
+            index_curve.mnemonic.split(":")[0] == base else ""
+        notes.append(f"{base}: mnemonic repeated in the file, kept as {', '.join(kept)}{index_note}")
     if not out:
-        raise LasImportError(f"{name}: only a depth index ({index_curve.mnemonic}), no log curves to import")
-    null = las.well["NULL"].value if "NULL" in las.well else None
-    try:
-        null = float(null) if null not in (None, "") else None
-    except (TypeError, ValueError):
-        null = None
-    step = float(np.median(np.diff(depths))) if depths.size > 1 else None
+        reason = f"; {'; '.join(skipped)}" if skipped else ""
+        raise LasImportError(f"{name}: no log curves to import, only the depth index "
+                             f"{index_curve.mnemonic}{reason}")
+    unit = str(index_curve.unit or "").strip()
+    if not unit:
+        try:
+            unit = str(las.well["STRT"].unit or "").strip()
+        except (KeyError, IndexError):
+            unit = ""
     header = {
         "name": _header(las, "WELL") or path.stem,
         "uwi": _header(las, "UWI"), "company": _header(las, "COMP"), "field": _header(las, "FLD"),
-        "location": _header(las, "LOC"), "step": step, "depth_unit": _depth_unit(index_curve.unit),
+        "location": _header(las, "LOC"), "step": _step(las, depths), "depth_unit": _depth_unit(unit),
         "null_value": null, "source_file": str(path.resolve()),
     }
+    warnings_ = notes + skipped
+    if not _header(las, "WELL"):
+        warnings_.append(f"no well name (WELL) in the file; named {header['name']!r} after the file")
     if any(w.name == header["name"] for w in db.list_wells(workspace_id)):
-        warnings_.append(f"a well named {header['name']!r} already exists in this workspace; imported as a new well")
+        warnings_.append(f"a well named {header['name']!r} already exists in this workspace; "
+                         "imported as a new well")
     try:
         well, infos = db.add_well(workspace_id, header, depths, out)
     except ValueError as exc:
         raise LasImportError(f"{name}: {exc}") from None
+    except sqlite3.Error as exc:  # locked, read-only, disk full: nothing was written
+        raise LasImportError(f"{name}: not imported, the database could not be written ({exc})") from exc
     return ImportResult(well=well, curves=infos, warnings=warnings_)
+
+
+# ---- export ---------------------------------------------------------------------------------
+
+
+def _las_mnemonics(names: Sequence[str]) -> list[str]:
+    """Mnemonics a LAS reader parses back: lasio's `GR:1`, `GR:2` become `GR`, `GR` again
+    (readers number repeats themselves); '.', ':' and spaces, which end a LAS mnemonic,
+    become '_'."""
+    out = []
+    for name in names:
+        match = _RENAMED.match(name)
+        if match:
+            name = match.group("base")
+        name = re.sub(r"[\s.:]", "_", name).lstrip("~#") or "CURVE"
+        out.append(name)
+    return out
+
+
+def _las_unit(unit: str) -> str:
+    return re.sub(r"\s+", "_", (unit or "").strip())  # a space ends the unit field
+
+
+def _las_text(text: str | None) -> str:
+    return re.sub(r"\s+", " ", (text or "").replace(":", ";")).strip()  # ':' starts the description
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would race other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | None = None) -> Path:
@@ -222,27 +373,37 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
         if missing:
             raise ValueError(f"curve(s) {', '.join(map(str, missing))} are not curves of well {well.name!r}")
         curves = [by_id[cid] for cid in curve_ids]
+    if not path.parent.is_dir():
+        raise ValueError(f"folder {path.parent} does not exist")
     depths = db.get_depths(well_id)
     las = lasio.LASFile()
-    las.well["WELL"].value = well.name
+    las.well["WELL"].value = _las_text(well.name)
     for field, value in (("UWI", well.uwi), ("COMP", well.company), ("FLD", well.field),
                          ("LOC", well.location)):
         if value:
-            las.well[field].value = value
-    unit = {"m": "M", "ft": "F"}.get(well.depth_unit, well.depth_unit)
-    las.well["NULL"].value = -999.25
+            las.well[field].value = _las_text(value)
+    unit = {"m": "M", "ft": "F"}.get(well.depth_unit, _las_unit(well.depth_unit))
+    las.well["NULL"].value = EXPORT_NULL
     las.append_curve("DEPT", depths, unit=unit, descr="Depth")
-    for c in curves:
-        las.append_curve(c.mnemonic, db.get_samples(c.id), unit=c.unit, descr=c.description)
-    las.well["STRT"].value, las.well["STOP"].value = float(depths[0]), float(depths[-1])
-    las.well["STRT"].unit = las.well["STOP"].unit = las.well["STEP"].unit = unit
-    las.well["STEP"].value = well.step or 0
-    if not path.parent.exists():
-        raise ValueError(f"folder {path.parent} does not exist")
+    for mnemonic, c in zip(_las_mnemonics([c.mnemonic for c in curves]), curves):
+        las.append_curve(mnemonic, db.get_samples(c.id), unit=_las_unit(c.unit), descr=_las_text(c.description))
+    steps = np.diff(depths)
+    regular = steps.size > 0 and np.allclose(steps, steps[0], rtol=1e-6, atol=1e-9)
+    step = float(well.step) if regular and well.step else (float(steps[0]) if regular else 0.0)
+    for item in ("STRT", "STOP", "STEP"):
+        las.well[item].unit = unit
+    try:
+        mode = path.stat().st_mode & 0o777  # replacing a file keeps its permissions
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            las.write(fh, version=2.0, wrap=False)
+        os.fchmod(fd, mode)  # mkstemp makes 0600; an exported file is an ordinary file
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            las.write(fh, version=2.0, wrap=False, fmt="%.10g", STRT=float(depths[0]),
+                      STOP=float(depths[-1]), STEP=step)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

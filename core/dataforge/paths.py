@@ -25,9 +25,14 @@ def ensure_data_dir(path: str | Path) -> Path:
     """Create the data dir (mode 0700: logs can be confidential) and return it resolved."""
     path = Path(path).expanduser()
     if not path.exists():
-        path.mkdir(parents=True, mode=0o700)
-        os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
-    elif not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:  # created meanwhile by another process: theirs, leave its mode
+            pass
+        else:
+            os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
+    if not path.is_dir():
         raise NotADirectoryError(f"data dir {path} is not a directory")
     return path.resolve()
 

@@ -75,7 +75,7 @@ class CurvesPane(Pane):
             self.reload()
 
     def reload(self) -> None:
-        self.run_worker(self._load(), group="load", exclusive=True)
+        self.run_worker(self._load, group="load", exclusive=True)
 
     async def _load(self) -> None:
         well = self.selection.well_id

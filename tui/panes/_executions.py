@@ -64,7 +64,7 @@ class ExecutionsPane(Pane):
         self._infos: dict[str, ExecutionInfo] = {}
         for name in ("started", "progress", "complete", "failed", "cancelled"):
             self.listen(f"execution-{name}", self._on_event)
-        self.run_worker(self._load(), group="load")
+        self.run_worker(self._load, group="load")
 
     async def _load(self) -> None:
         infos: list[ExecutionInfo] | None = await self.try_invoke("list_executions")

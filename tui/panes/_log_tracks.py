@@ -123,7 +123,7 @@ class LogTracksPane(Pane):
             self.reload()
 
     def reload(self) -> None:
-        self.run_worker(self._load(), group="load", exclusive=True)
+        self.run_worker(self._load, group="load", exclusive=True)
 
     async def _load(self) -> None:
         well_id = self.selection.well_id

@@ -71,9 +71,13 @@ class UdfRunnerPane(Pane):
         self.listen("curve-added", self._on_curves_changed)
         self.listen("curve-deleted", self._on_curves_changed)
         self.listen("curve-updated", self._on_curves_changed)
-        self.run_worker(self._load_udfs(), group="udfs")
+        self.run_worker(self._load_udfs, group="udfs")
 
     # ---- loading -------------------------------------------------------------------
+    async def reload_udfs(self) -> None:
+        """Re-read the UDF list (after a plugin was added)."""
+        await self._load_udfs()
+
     async def _load_udfs(self) -> None:
         udfs: list[UdfInfo] | None = await self.try_invoke("list_udfs")
         if udfs is None:
@@ -97,11 +101,11 @@ class UdfRunnerPane(Pane):
 
     def _on_curves_changed(self, event) -> None:
         if event.payload.get("well_id") == self.selection.well_id:
-            self.run_worker(self._load_curves(), group="curves", exclusive=True)
+            self.run_worker(self._load_curves, group="curves", exclusive=True)
 
     def watch_selection(self, old, new) -> None:
         if self.is_mounted and hasattr(self, "_udfs") and new.well_id != self._loaded_well:
-            self.run_worker(self._load_curves(), group="curves", exclusive=True)
+            self.run_worker(self._load_curves, group="curves", exclusive=True)
 
     # ---- the form ------------------------------------------------------------------------
     @on(Select.Changed, "#udf-select")
@@ -166,7 +170,7 @@ class UdfRunnerPane(Pane):
         self._schedule_check()
 
     def _schedule_check(self) -> None:
-        self.run_worker(self._check(), group="check", exclusive=True)
+        self.run_worker(self._check, group="check", exclusive=True)
 
     async def _check(self) -> None:
         request = self._request()

@@ -32,7 +32,7 @@ class WellsPane(Pane):
         self.reload()
 
     def reload(self) -> None:
-        self.run_worker(self._load(), group="load", exclusive=True)
+        self.run_worker(self._load, group="load", exclusive=True)
 
     async def _load(self) -> None:
         ws = self.selection.workspace_id

@@ -31,7 +31,7 @@ class WorkspacesPane(Pane):
         self.reload()
 
     def reload(self) -> None:
-        self.run_worker(self._load(), group="load", exclusive=True)
+        self.run_worker(self._load, group="load", exclusive=True)
 
     async def _load(self) -> None:
         workspaces: list[WorkspaceInfo] | None = await self.try_invoke("list_workspaces")

@@ -1,10 +1,13 @@
 """`LogTrack` and `DepthAxis`: well-log tracks drawn with our numpy-to-braille renderer.
 
-A track draws several curves on one depth window, each with its own scale
-(reversed for NPHI/DT, logarithmic for resistivity). The frame is cached and
-recomputed only when the size, the depth window or the curves change; moving the
-cursor only restyles one row. Mouse input is turned into messages — the pane
-decides what a pan or a click means (shared or local depth window).
+A track draws several curves on one depth window, each with its own scale (reversed
+for NPHI/DT, logarithmic for resistivity). The frame is cached as one `Strip` per row
+and recomputed only when the size, the depth window, the curves or the theme change;
+moving the cursor re-renders only the header and the two cursor rows from the cache.
+
+The widgets hold no shared state of their own: the parent sets ``top``, ``bottom`` and
+``cursor``; mouse input leaves as messages (`LogTrack.CursorMoved`, `LogTrack.Panned`,
+`LogTrack.Zoomed`) and the parent decides what a click or a scroll means.
 """
 
 from __future__ import annotations
@@ -17,57 +20,73 @@ import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from .braille import CurveSpec, render_track
+from .braille import BRAILLE_BASE, check_scale, render_track
 
-__all__ = ["LogTrack", "DepthAxis", "TrackCurve", "default_scale", "value_at"]
+__all__ = ["DepthAxis", "LogTrack", "TrackCurve", "default_scale", "format_value", "value_at"]
 
-_RESISTIVITY = {"RT", "ILD", "ILM", "LLD", "LLS", "MSFL", "RXO", "SFLU", "SFLA", "AT90", "AT10", "AT30",
-                "AT60", "RD", "RS", "RM", "RESD", "RESM", "RESS", "RX0", "PR", "LL8", "SFL", "HDRS", "HMRS"}
-_NEUTRON = {"NPHI", "TNPH", "NPOR", "NPHIL", "NPHS", "CNL", "NEUT_PHI"}
-_SONIC = {"DT", "DTC", "AC", "DTCO", "DT24"}
-_DENSITY = {"RHOB", "DEN", "RHOZ", "ZDEN", "DFAR", "DNEAR"}
+_RESISTIVITY = {"RT", "ILD", "ILM", "LLD", "LLS", "MSFL", "RXO", "SFLU", "SFLA", "AT90", "AT10", "AT20",
+                "AT30", "AT60", "RD", "RS", "RM", "RESD", "RESM", "RESS", "RX0", "LL8", "SFL", "HDRS",
+                "HMRS", "RLA1", "RLA2", "RLA3", "RLA4", "RLA5", "M2R9", "M2R6", "M2R3", "M2R1", "RDEP",
+                "RMED", "RSHA", "ILS", "LN", "SN", "RILD", "RILM", "RLL3", "RLLD", "RLLS", "MLL", "MINV",
+                "MNOR"}
+_RES_UNITS = {"ohm.m", "ohmm", "ohm-m", "ohm/m", "ohm_m", "ohms", "ohm", "Ω.m", "ωm", "Ωm"}
+_NEUTRON = {"NPHI", "TNPH", "NPOR", "NPHIL", "NPHS", "CNL", "NEUT", "NPSS", "NPLS", "CNC", "CNCF", "TNPL"}
+_SONIC = {"DT", "DTC", "AC", "DTCO", "DT24", "DTLN", "DTL"}
+_DENSITY = {"RHOB", "DEN", "RHOZ", "ZDEN", "DENS"}
 
 
-def default_scale(mnemonic: str, unit: str, values: np.ndarray | None = None) -> tuple[float, float, str, bool]:
-    """(lo, hi, scale, reversed) a petrophysicist expects for this curve."""
-    m = mnemonic.split(":")[0].upper()
-    u = (unit or "").lower().replace(" ", "")
-    if m in _RESISTIVITY or u in ("ohm.m", "ohmm", "ohm-m", "ohm/m"):
+def default_scale(mnemonic: str, unit: str | None,
+                  values: np.ndarray | None = None) -> tuple[float, float, str, bool]:
+    """``(lo, hi, scale, reversed)`` a petrophysicist expects for this curve.
+
+    Known mnemonics get the standard log-print scales (NPHI and DT reversed, resistivity
+    logarithmic 0.2–2000); anything else spans the 1st–99th percentile of `values` with
+    5 % padding (0–1 without data)."""
+    m = (mnemonic or "").split(":")[0].strip().upper()
+    u = (unit or "").strip().lower().replace(" ", "")
+    if m in _RESISTIVITY or u in _RES_UNITS:
         return 0.2, 2000.0, "log", False
-    if m in _NEUTRON and u in ("v/v", "dec", "frac", ""):
+    if m in _NEUTRON:
+        if u in ("%", "pu", "p.u.", "percent"):
+            return -15.0, 45.0, "linear", True
         return -0.15, 0.45, "linear", True
-    if m in _NEUTRON and u in ("%", "pu"):
-        return -15.0, 45.0, "linear", True
-    if m in _SONIC and u in ("us/m", "µs/m"):
-        return 130.0, 460.0, "linear", True
     if m in _SONIC:
+        if u in ("us/m", "µs/m", "uspm"):
+            return 130.0, 460.0, "linear", True
         return 40.0, 140.0, "linear", True
-    if m in _DENSITY and u in ("kg/m3", "k/m3"):
-        return 1950.0, 2950.0, "linear", False
     if m in _DENSITY:
+        if u in ("kg/m3", "k/m3", "kg/m^3"):
+            return 1950.0, 2950.0, "linear", False
         return 1.95, 2.95, "linear", False
-    if m.startswith("GR") or m in ("GAMN", "SGR", "CGR", "GAMMA"):
+    if m.startswith("GR") or m in ("GAMN", "SGR", "CGR", "GAMMA", "ECGR", "HSGR", "HCGR"):
         return 0.0, 150.0, "linear", False
-    if m.startswith("CAL"):
+    if m.startswith("CAL") or m in ("HCAL", "DCAL"):
         return 6.0, 16.0, "linear", False
     if m == "SP":
         return -100.0, 50.0, "linear", False
-    if m in ("PEF", "PE", "PEFZ"):
+    if m in ("PEF", "PE", "PEFZ", "PEF8"):
         return 0.0, 10.0, "linear", False
-    if values is not None and np.isfinite(values).any():
-        lo, hi = np.nanpercentile(values, [1, 99])
-        pad = (hi - lo) * 0.05 or abs(lo) * 0.1 or 1.0
-        return float(lo - pad), float(hi + pad), "linear", False
+    if values is not None:
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            lo, hi = (float(x) for x in np.percentile(v, [1, 99]))
+            pad = (hi - lo) * 0.05 or abs(lo) * 0.1 or 1.0
+            return lo - pad, hi + pad, "linear", False
     return 0.0, 1.0, "linear", False
 
 
 @dataclass(frozen=True, eq=False)
 class TrackCurve:
+    """One curve of a track. Depths are made ascending and finite (samples at a null depth
+    are dropped); values are float64 with NaN for nulls."""
+
     name: str
     unit: str
     depths: np.ndarray
@@ -79,49 +98,105 @@ class TrackCurve:
     color: str = "green"
     curve_id: int | None = field(default=None)
 
-    def spec(self) -> CurveSpec:
-        return CurveSpec(self.depths, self.values, self.lo, self.hi, self.scale, self.reversed)
+    def __post_init__(self) -> None:
+        depths = np.asarray(self.depths, dtype=np.float64)
+        values = np.asarray(self.values, dtype=np.float64)
+        if depths.ndim != 1 or depths.shape != values.shape:
+            raise ValueError(f"{self.name}: depths {depths.shape} and values {values.shape} must be "
+                             "1-D and the same length")
+        check_scale(float(self.lo), float(self.hi), self.scale)
+        keep = np.isfinite(depths)
+        if not keep.all():
+            depths, values = depths[keep], values[keep]
+        if depths.size > 1 and depths[0] > depths[-1]:
+            depths, values = depths[::-1], values[::-1]
+        object.__setattr__(self, "depths", depths)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "lo", float(self.lo))
+        object.__setattr__(self, "hi", float(self.hi))
+
+    @property
+    def scale_label(self) -> str:
+        """``lo–hi`` as drawn left to right (``hi ← lo`` when reversed, `` log`` appended)."""
+        lo, hi = format_value(self.lo), format_value(self.hi)
+        text = f"{hi} ← {lo}" if self.reversed else f"{lo}–{hi}"
+        return text + (" log" if self.scale == "log" else "")
 
 
 def value_at(curve: TrackCurve, depth: float) -> float | None:
-    """The nearest sample at `depth` (None for a null or outside the curve)."""
+    """The value of the sample nearest to `depth` (None for a null, or outside the curve)."""
     d = curve.depths
-    if d.size == 0 or depth < d[0] - 1e-9 or depth > d[-1] + 1e-9:
+    if d.size == 0 or depth is None or not math.isfinite(depth):
         return None
+    if depth < d[0] or depth > d[-1]:
+        step = (d[-1] - d[0]) / (d.size - 1) if d.size > 1 else 0.0
+        if not (d[0] - step / 2 <= depth <= d[-1] + step / 2):
+            return None
     i = int(np.searchsorted(d, depth))
-    if i > 0 and (i == d.size or abs(d[i - 1] - depth) <= abs(d[i] - depth)):
+    if i >= d.size or (i > 0 and depth - d[i - 1] <= d[i] - depth):
         i -= 1
     v = float(curve.values[i])
     return None if math.isnan(v) else v
 
 
-def _fmt(v: float | None) -> str:
-    if v is None:
+def format_value(v: float | None) -> str:
+    """A short readout of a log value ("—" for a null)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     a = abs(v)
-    if 1000 <= a < 1e6:
-        return f"{v:.0f}"
-    if a >= 1e6 or (a and a < 0.01):
+    if a >= 1e6 or (0 < a < 0.01):
         return f"{v:.3g}"
-    return f"{v:.3f}".rstrip("0").rstrip(".") if a < 10 else f"{v:.1f}"
+    if a >= 1000:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}".removesuffix(".0")
+    return f"{v:.3f}".rstrip("0").rstrip(".")
+
+
+def _grid_columns(curve: TrackCurve, width: int) -> list[int]:
+    """Cell columns of faint grid lines: quarters, or decades on a log scale."""
+    if width < 8:
+        return []
+    if curve.scale == "log":
+        lo, hi = sorted((math.log10(curve.lo), math.log10(curve.hi)))
+        span = math.log10(curve.hi) - math.log10(curve.lo)
+        ts = [(k - math.log10(curve.lo)) / span for k in range(math.ceil(lo), math.floor(hi) + 1)]
+    else:
+        ts = [0.25, 0.5, 0.75]
+    if curve.reversed:
+        ts = [1.0 - t for t in ts]
+    return sorted({min(width - 1, int(t * width)) for t in ts if 0.0 < t < 1.0})
 
 
 class LogTrack(Widget):
-    """One track: several curves, a header per curve, a depth cursor row."""
+    """One track: several curves on one depth window, a header line per curve (name, unit,
+    scale, value at the cursor), faint grid lines, and a highlighted depth-cursor row.
+
+    ``header_lines`` rows at the top hold the header (one per curve, then a rule); set it
+    to the same value on every track and the `DepthAxis` so their rows line up.
+    """
+
+    COMPONENT_CLASSES = {"logtrack--cursor", "logtrack--grid", "logtrack--rule"}
 
     DEFAULT_CSS = """
     LogTrack { width: 1fr; height: 1fr; border-left: vkey $panel-lighten-2; }
+    LogTrack > .logtrack--cursor { background: $accent 25%; }
+    LogTrack > .logtrack--grid { color: $foreground 20%; }
+    LogTrack > .logtrack--rule { color: $foreground 35%; }
     """
 
-    top: reactive[float] = reactive(0.0, layout=False)
-    bottom: reactive[float] = reactive(1.0, layout=False)
-    cursor: reactive[float | None] = reactive(None)
+    top: reactive[float] = reactive(0.0)
+    bottom: reactive[float] = reactive(1.0)
+    cursor: reactive[float | None] = reactive(None, repaint=False)
     header_lines: reactive[int] = reactive(3)
 
     class CursorMoved(Message):
+        """The user clicked at `depth` (the centre of the clicked row)."""
+
         def __init__(self, track: "LogTrack", depth: float) -> None:
             super().__init__()
-            self.track, self.depth = track, depth
+            self.track = track
+            self.depth = depth
 
         @property
         def control(self) -> "LogTrack":
@@ -132,114 +207,136 @@ class LogTrack(Widget):
 
         def __init__(self, track: "LogTrack", fraction: float) -> None:
             super().__init__()
-            self.track, self.fraction = track, fraction
+            self.track = track
+            self.fraction = fraction
+
+        @property
+        def delta_fraction(self) -> float:
+            return self.fraction
 
         @property
         def control(self) -> "LogTrack":
             return self.track
 
     class Zoomed(Message):
-        """Scale the window height by `factor` around `depth`."""
+        """Scale the window height by `factor` (< 1: zoom in) keeping `depth` in place."""
 
         def __init__(self, track: "LogTrack", factor: float, depth: float) -> None:
             super().__init__()
-            self.track, self.factor, self.depth = track, factor, depth
+            self.track = track
+            self.factor = factor
+            self.depth = depth
+
+        @property
+        def around_depth(self) -> float:
+            return self.depth
 
         @property
         def control(self) -> "LogTrack":
             return self.track
 
-    def __init__(self, curves: Sequence[TrackCurve] = (), **kw) -> None:
-        super().__init__(**kw)
+    PAN_STEP = 0.1
+    ZOOM_STEP = 1.25
+
+    def __init__(self, curves: Sequence[TrackCurve] = (), *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.curves: list[TrackCurve] = list(curves)
+        self._curves_version = 0
         self._frame: list[Strip] | None = None
         self._frame_key: tuple | None = None
-        self.renders = 0  # frames computed (the cursor alone must not recompute)
+        self.renders = 0  # frames computed: the cursor alone must never add one
 
     def set_curves(self, curves: Sequence[TrackCurve]) -> None:
+        """Replace the curves (the frame is recomputed on the next paint)."""
         self.curves = list(curves)
+        self._curves_version += 1
         self._frame = None
-        self.refresh()
-
-    def watch_top(self) -> None:
-        self.refresh()
-
-    def watch_bottom(self) -> None:
-        self.refresh()
-
-    def watch_cursor(self) -> None:
-        self.refresh()
-
-    def watch_header_lines(self) -> None:
         self.refresh()
 
     # ---- geometry ------------------------------------------------------------------------
     @property
     def plot_rows(self) -> int:
+        """Rows of the plot area (below the header)."""
         return max(0, self.size.height - self.header_lines)
 
     def row_to_depth(self, row: int) -> float:
+        """Depth at the centre of plot row `row`."""
         rows = max(1, self.plot_rows)
         return self.top + (row + 0.5) * (self.bottom - self.top) / rows
 
-    def depth_to_row(self, depth: float) -> int | None:
+    def depth_to_row(self, depth: float | None) -> int | None:
+        """The plot row that shows `depth` (None outside the window)."""
         rows = self.plot_rows
-        if rows <= 0 or not self.bottom > self.top or not self.top <= depth <= self.bottom:
+        if depth is None or rows <= 0 or not self.bottom > self.top or not self.top <= depth <= self.bottom:
             return None
         return min(rows - 1, int((depth - self.top) / (self.bottom - self.top) * rows))
+
+    # ---- state -----------------------------------------------------------------------------
+    def watch_cursor(self, old: float | None, new: float | None) -> None:
+        """Repaint only the header and the old and new cursor rows (the frame stays cached)."""
+        if not self.is_mounted:
+            return
+        width, header = self.size.width, self.header_lines
+        regions = [Region(0, 0, width, header)]
+        for depth in (old, new):
+            row = self.depth_to_row(depth)
+            if row is not None:
+                regions.append(Region(0, header + row, width, 1))
+        self.refresh(*regions)
 
     # ---- drawing -------------------------------------------------------------------------
     def _plot(self) -> list[Strip]:
         width, rows = self.size.width, self.plot_rows
-        key = (width, rows, self.top, self.bottom, tuple(id(c) for c in self.curves))
+        grid_style = self.get_component_rich_style("logtrack--grid")
+        key = (width, rows, self.top, self.bottom, self._curves_version, grid_style)
         if self._frame is not None and self._frame_key == key:
             return self._frame
         self.renders += 1
-        codes, owner = render_track([c.spec() for c in self.curves], self.top, self.bottom, rows, width)
-        styles = [Style(color=c.color) for c in self.curves]
-        grid_style = Style(color="grey27")
-        grid = {round(width * f) for f in (0.25, 0.5, 0.75)} if width >= 8 else set()
-        if self.curves and self.curves[0].scale == "log":  # decades for a log track
-            lo, hi = math.log10(self.curves[0].lo), math.log10(self.curves[0].hi)
-            grid = {int((k - lo) / (hi - lo) * width) for k in range(math.ceil(lo), math.floor(hi) + 1)}
-            grid.discard(0)
+        self._frame, self._frame_key = self._build_frame(width, rows, grid_style), key
+        return self._frame
+
+    def _build_frame(self, width: int, rows: int, grid_style: Style) -> list[Strip]:
+        if rows <= 0 or width <= 0:
+            return []
+        curves = self.curves
+        codes, owner = render_track(curves, self.top, self.bottom, rows, width)
+        drawn = codes != 0
+        chars = np.where(drawn, codes + BRAILLE_BASE, 0x20).astype(np.uint32)
+        style_idx = np.where(drawn, owner, -1)
+        grid = _grid_columns(curves[0], width) if curves else []
+        if grid:
+            mask = np.zeros(width, dtype=bool)
+            mask[grid] = True
+            gridded = ~drawn & mask[None, :]
+            chars[gridded] = ord("┊")
+            style_idx[gridded] = len(curves)
+        styles: list[Style | None] = [Style(color=c.color) for c in curves] + [grid_style, None]
+        text = chars.astype("<u4").tobytes().decode("utf-32-le")
+        changes = style_idx[:, 1:] != style_idx[:, :-1]
         frame = []
         for r in range(rows):
-            segments, run, run_style = [], [], None
-            row_codes, row_owner = codes[r], owner[r]
-            for x in range(width):
-                code = int(row_codes[x])
-                if code:
-                    ch, style = chr(0x2800 + code), styles[row_owner[x]]
-                elif x in grid:
-                    ch, style = "┊", grid_style
-                else:
-                    ch, style = " ", None
-                if style is not run_style and run:
-                    segments.append(Segment("".join(run), run_style))
-                    run = []
-                run_style = style
-                run.append(ch)
-            if run:
-                segments.append(Segment("".join(run), run_style))
+            line = text[r * width:(r + 1) * width]
+            idx = style_idx[r]
+            cuts = [0, *(np.flatnonzero(changes[r]) + 1).tolist(), width]
+            segments = [Segment(line[a:b], styles[idx[a]]) for a, b in zip(cuts, cuts[1:])]
             frame.append(Strip(segments, width))
-        self._frame, self._frame_key = frame, key
         return frame
 
     def _header(self, y: int) -> Strip:
         width = self.size.width
         if y >= len(self.curves):
-            return Strip([Segment("─" * width, Style(color="grey35"))], width) if y == self.header_lines - 1 \
-                else Strip.blank(width)
+            if y == self.header_lines - 1:
+                return Strip([Segment("─" * width, self.get_component_rich_style("logtrack--rule"))], width)
+            return Strip.blank(width)
         c = self.curves[y]
-        lo, hi = _fmt(c.lo), _fmt(c.hi)
-        scale = f"{hi}←{lo}" if c.reversed else f"{lo}–{hi}"
-        value = "" if self.cursor is None else f" {_fmt(value_at(c, self.cursor))}"
-        text = f"{c.name} {scale}{' log' if c.scale == 'log' else ''}"
-        room = width - len(value)
-        text = text[:max(0, room)].ljust(max(0, room))
-        return Strip([Segment(text, Style(color=c.color, bold=True)),
-                      Segment(value, Style(color=c.color, reverse=True, bold=True))], width).crop(0, width)
+        value = "" if self.cursor is None else f" {format_value(value_at(c, self.cursor))} "
+        text = " ".join(part for part in (c.name, c.unit, c.scale_label) if part)
+        room = max(0, width - len(value))
+        style = Style(color=c.color, bold=True)
+        strip = Strip([Segment(text[:room].ljust(room), style),
+                       Segment(value, style + Style(reverse=True))])
+        return strip.crop(0, width) if strip.cell_length > width else strip
 
     def render_line(self, y: int) -> Strip:
         if y < self.header_lines:
@@ -249,36 +346,51 @@ class LogTrack(Widget):
         if r >= len(frame):
             return Strip.blank(self.size.width)
         strip = frame[r]
-        if self.cursor is not None and self.depth_to_row(self.cursor) == r:
-            strip = strip.apply_style(Style(bgcolor="grey30"))
+        if r == self.depth_to_row(self.cursor):
+            strip = strip.apply_style(self.get_component_rich_style("logtrack--cursor"))
         return strip
 
     # ---- mouse ----------------------------------------------------------------------------
+    def _row_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        r = offset.y - self.header_lines
+        return r if 0 <= r < self.plot_rows else None
+
     def on_click(self, event: events.Click) -> None:
-        r = event.y - self.header_lines
-        if 0 <= r < self.plot_rows:
+        r = self._row_at(event)
+        if r is not None:
+            event.stop()
             self.post_message(self.CursorMoved(self, self.row_to_depth(r)))
 
-    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+    def _scrolled(self, event: events.MouseEvent, sign: int) -> None:
         event.stop()
+        event.prevent_default()
         if event.ctrl:
-            self.post_message(self.Zoomed(self, 1.25, self.row_to_depth(event.y - self.header_lines)))
+            r = self._row_at(event)
+            around = self.row_to_depth(r) if r is not None else (self.top + self.bottom) / 2
+            factor = self.ZOOM_STEP if sign > 0 else 1 / self.ZOOM_STEP
+            self.post_message(self.Zoomed(self, factor, around))
         else:
-            self.post_message(self.Panned(self, 0.1))
+            self.post_message(self.Panned(self, sign * self.PAN_STEP))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self._scrolled(event, 1)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        event.stop()
-        if event.ctrl:
-            self.post_message(self.Zoomed(self, 0.8, self.row_to_depth(event.y - self.header_lines)))
-        else:
-            self.post_message(self.Panned(self, -0.1))
+        self._scrolled(event, -1)
 
 
 class DepthAxis(Widget):
-    """Depth labels down the left of the tracks; the cursor row highlighted."""
+    """Depth labels down the side of the tracks (every `label_every` rows, the depth at the
+    row's centre, increasing downwards) and the cursor depth on its row."""
+
+    COMPONENT_CLASSES = {"depthaxis--cursor"}
 
     DEFAULT_CSS = """
     DepthAxis { width: 9; height: 1fr; color: $text-muted; }
+    DepthAxis > .depthaxis--cursor { background: $accent 25%; color: $text; text-style: bold; }
     """
 
     top: reactive[float] = reactive(0.0)
@@ -286,42 +398,45 @@ class DepthAxis(Widget):
     cursor: reactive[float | None] = reactive(None)
     header_lines: reactive[int] = reactive(3)
 
-    def __init__(self, fmt: Callable[[float], str] | None = None, unit: str = "m", **kw) -> None:
-        super().__init__(**kw)
-        self.fmt = fmt or (lambda d: f"{d:.1f}")
+    def __init__(self, fmt: Callable[[float], str] | None = None, unit: str = "m", *,
+                 label_every: int = 4, name: str | None = None, id: str | None = None,
+                 classes: str | None = None, disabled: bool = False) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self.fmt: Callable[[float], str] = fmt or (lambda d: f"{d:.1f}")
         self.unit = unit
+        self.label_every = max(1, label_every)
+
+    @property
+    def plot_rows(self) -> int:
+        return max(0, self.size.height - self.header_lines)
+
+    def row_to_depth(self, row: int) -> float:
+        return self.top + (row + 0.5) * (self.bottom - self.top) / max(1, self.plot_rows)
+
+    def cursor_row(self) -> int | None:
+        rows = self.plot_rows
+        c = self.cursor
+        if c is None or rows <= 0 or not self.bottom > self.top or not self.top <= c <= self.bottom:
+            return None
+        return min(rows - 1, int((c - self.top) / (self.bottom - self.top) * rows))
 
     def labels(self) -> list[tuple[int, float]]:
-        """(row, depth) of each label: every 4 rows, increasing downwards."""
-        rows = max(0, self.size.height - self.header_lines)
-        if rows == 0 or not self.bottom > self.top:
+        """``(row, depth)`` of each label, top to bottom."""
+        if self.plot_rows == 0 or not self.bottom > self.top:
             return []
-        per_row = (self.bottom - self.top) / rows
-        return [(r, self.top + (r + 0.5) * per_row) for r in range(0, rows, 4)]
+        return [(r, self.row_to_depth(r)) for r in range(0, self.plot_rows, self.label_every)]
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if y < self.header_lines:
             text = f"Depth {self.unit}" if y == 0 else ""
-            return Strip([Segment(text.rjust(width)[:width], Style(bold=True))], width)
+            return Strip([Segment(text.rjust(width)[-width:] if width else "", Style(bold=True))], width)
         r = y - self.header_lines
-        rows = max(1, self.size.height - self.header_lines)
-        cursor_row = None
-        if self.cursor is not None and self.bottom > self.top and self.top <= self.cursor <= self.bottom:
-            cursor_row = min(rows - 1, int((self.cursor - self.top) / (self.bottom - self.top) * rows))
-        if r == cursor_row:
-            return Strip([Segment(self.fmt(self.cursor).rjust(width)[:width],
-                                  Style(bgcolor="grey30", bold=True, color="yellow"))], width)
-        if r % 4 == 0:
-            depth = self.top + (r + 0.5) * (self.bottom - self.top) / rows
-            return Strip([Segment(self.fmt(depth).rjust(width)[:width])], width)
+        if r >= self.plot_rows:
+            return Strip.blank(width)
+        if r == self.cursor_row():
+            return Strip([Segment(self.fmt(self.cursor).rjust(width)[-width:],
+                                  self.get_component_rich_style("depthaxis--cursor"))], width)
+        if r % self.label_every == 0 and self.bottom > self.top:
+            return Strip([Segment(self.fmt(self.row_to_depth(r)).rjust(width)[-width:])], width)
         return Strip.blank(width)
-
-    def watch_top(self) -> None:
-        self.refresh()
-
-    def watch_bottom(self) -> None:
-        self.refresh()
-
-    def watch_cursor(self) -> None:
-        self.refresh()

@@ -1,0 +1,226 @@
+"""Flows a user runs: UDF runs seen everywhere, cancel, linked log tracks, outside changes, the event log."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from textual.widgets import DataTable, ProgressBar, Select
+
+from core.dataforge.context import DataForge
+from core.dataforge.udfs import udf
+from tui.widgets import LogTrack
+from tui_helpers import L, make_app, ready, select_demo, settle, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RUN_LAYOUT = L.Split("horizontal", (
+    L.Split("vertical", (L.Leaf("curves-1", "curves"), L.Leaf("curves-2", "curves"))),
+    L.Split("vertical", (L.Leaf("udf-runner-1", "udf-runner"), L.Leaf("executions-1", "executions"))),
+))
+
+
+def hold_udf(app, gate: threading.Event, reached: threading.Event) -> None:
+    """A UDF that reports progress, then waits for the test: a run caught mid-way."""
+    registry = app.core.state(DataForge).registry
+
+    @udf("hold_test", name="Hold", inputs=["GR"], output="GR_HOLD", registry=registry, replace=True)
+    def hold(inputs, params, ctx):
+        reached.set()
+        gate.wait(20)
+        return inputs["GR"] * 1.0
+
+
+async def choose_udf(pilot, runner, udf_id: str) -> None:
+    await runner.reload_udfs()
+    runner.query_one("#udf-select", Select).value = udf_id
+    await settle(pilot)
+    await wait_until(lambda: runner.check is not None and runner.check.ok, pilot=pilot)
+
+
+async def test_a_udf_run_shows_progress_in_two_panes_and_its_result_in_every_curve_list(tmp_path):
+    app = make_app(tmp_path, RUN_LAYOUT)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        gate, reached = threading.Event(), threading.Event()
+        hold_udf(app, gate, reached)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "hold_test")
+        await pilot.click("#udf-run")
+        await asyncio.to_thread(reached.wait, 10)
+        await settle(pilot)
+        running = runner.execution_id
+        assert running is not None
+        assert not runner.query_one("#udf-cancel").disabled and runner.query_one("#udf-run").disabled
+        executions = app.query_one("#executions-1")
+        row = executions.query_one(f"#exec-{running}")
+        assert row.info.state == "running"
+        assert row.query_one(ProgressBar).progress == runner.query_one("#udf-progress", ProgressBar).progress > 0
+        gate.set()
+        await wait_until(lambda: runner.execution_id is None, pilot=pilot)
+        await settle(pilot)
+        assert executions.query_one(f"#exec-{running}").info.state == "completed"
+        for pane_id in ("curves-1", "curves-2"):
+            table = app.query_one(f"#{pane_id}").query_one(DataTable)
+            assert table.row_count == demo["well"].curve_count + 1
+            assert any("GR_HOLD" in str(table.get_row_at(i)[0]) for i in range(table.row_count))
+
+
+async def test_cancel_from_the_executions_pane_leaves_no_curve(tmp_path):
+    app = make_app(tmp_path, RUN_LAYOUT)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        gate, reached = threading.Event(), threading.Event()
+        hold_udf(app, gate, reached)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "hold_test")
+        await runner.action_run()
+        await asyncio.to_thread(reached.wait, 10)
+        await settle(pilot)
+        execution = runner.execution_id
+        await pilot.click(f"#exec-{execution} .exec-cancel")
+        gate.set()
+        await wait_until(lambda: runner.execution_id is None, pilot=pilot)
+        await settle(pilot)
+        assert "cancelled" in str(runner.query_one("#udf-status").render())
+        assert app.query_one("#executions-1").query_one(f"#exec-{execution}").info.state == "cancelled"
+        curves = await app.core.invoke("list_curves", {"wellId": demo["well"].id})
+        assert len(curves) == demo["well"].curve_count
+        assert app.query_one("#curves-1").query_one(DataTable).row_count == demo["well"].curve_count
+
+
+async def test_invalid_parameters_are_shown_inline_and_nothing_is_sent(tmp_path):
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        runner = app.query_one("#udf-runner-1")
+        runner.query_one("#udf-select", Select).value = "moving_average"
+        await settle(pilot)
+        runner.query_one("#field-window").value = "-4"
+        await settle(pilot)
+        assert runner.check is not None and not runner.check.ok
+        assert "greater than or equal to 1" in str(runner.query_one("#error-window").render())
+        assert runner.query_one("#udf-run").disabled
+        await runner.action_run()
+        await settle(pilot)
+        assert await app.core.invoke("list_executions") == []
+        runner.query_one("#field-window").value = "abc"
+        await settle(pilot)
+        assert "valid integer" in str(runner.query_one("#error-window").render())
+
+
+LINKED_TRACKS = L.Split("horizontal", (L.Leaf("log-tracks-1", "log-tracks"), L.Leaf("log-tracks-2", "log-tracks"),
+                                       L.Leaf("log-tracks-3", "log-tracks")))
+
+
+async def test_linked_log_tracks_scroll_zoom_and_move_the_cursor_together(tmp_path):
+    app = make_app(tmp_path, LINKED_TRACKS)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        one, two, three = (app.query_one(f"#log-tracks-{i}") for i in (1, 2, 3))
+        three.query_one("#track-area").focus()
+        await pilot.press("p")  # pin the third
+        await settle(pilot)
+        one.query_one("#track-area").focus()
+        await pilot.press("plus")  # zoom in
+        await pilot.press("pagedown")
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        shared = app.core.shared("depth_window").get()
+        assert shared.top is not None and shared.cursor is not None
+        for pane in (one, two):
+            track = pane.query(LogTrack).first()
+            assert (track.top, track.bottom, track.cursor) == (shared.top, shared.bottom, shared.cursor)
+        pinned = three.query(LogTrack).first()
+        assert pinned.top != shared.top  # pinned: its own window
+        # A click on a track of the second pane moves the cursor in the first too.
+        track = two.query(LogTrack).first()
+        await pilot.click(track, offset=(5, track.header_lines + 10))
+        await settle(pilot)
+        assert one.query(LogTrack).first().cursor == track.row_to_depth(10)
+        # The readout shows every curve's value at the cursor.
+        readout = str(one.query_one("#track-readout").render())
+        assert "GR=" in readout and "RHOB=" in readout
+
+
+async def test_go_to_depth_rejects_bad_input_inline(tmp_path):
+    app = make_app(tmp_path, L.Leaf("log-tracks-1", "log-tracks"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        app.query_one("#track-area").focus()
+        await pilot.press("g")
+        await settle(pilot)
+        dialog_input = app.screen.query_one("#ask-input")
+        dialog_input.value = "deep"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "'deep' is not a number" in str(app.screen.query_one("#ask-error").render())
+        dialog_input.value = "99999"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "outside this well" in str(app.screen.query_one("#ask-error").render())
+        dialog_input.value = "2000"
+        await pilot.press("enter")
+        await settle(pilot)
+        view = app.core.shared("depth_window").get()
+        assert view.cursor == 2000.0 and view.top < 2000 < view.bottom
+
+
+async def test_a_second_process_importing_makes_the_open_app_refresh(tmp_path):
+    app = make_app(tmp_path, L.Split("horizontal", (L.Leaf("workspaces-1", "workspaces"), L.Leaf("wells-1", "wells"))))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        ws = next(w for w in await app.core.invoke("list_workspaces") if w.name == "Samples")
+        await app.core.invoke("select_workspace", {"workspaceId": ws.id})
+        await settle(pilot)
+        wells = app.query_one("#wells-1")
+        before = wells.query_one("OptionList").option_count
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tui.cli", "--data-dir", str(tmp_path), "import", "--workspace", "Samples",
+            str(ROOT / "core" / "dataforge" / "data" / "las" / "sample.las"),
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        await wait_until(lambda: wells.query_one("OptionList").option_count == before + 1, pilot=pilot)
+
+
+async def test_the_event_log_shows_events_and_invokes_and_filters(tmp_path):
+    app = make_app(tmp_path, L.Split("horizontal", (L.Leaf("wells-1", "wells"), L.Leaf("event-log-1", "event-log"))))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        log = app.query_one("#event-log-1")
+        await select_demo(pilot, 1)
+        await wait_until(lambda: log.query_one(DataTable).row_count > 0, pilot=pilot)
+        await pilot.pause(0.15)
+        rows = [log.query_one(DataTable).get_row_at(i) for i in range(log.query_one(DataTable).row_count)]
+        names = [r[3] for r in rows]
+        assert "well-selected" in names and "select_well" in names
+        kinds = {r[3]: str(r[2]) for r in rows}
+        assert "invoke" in kinds["select_well"] and "event" in kinds["well-selected"]
+        assert any(r[4] == "wells-1" for r in rows)  # the source window of the wells pane's invokes
+        # Pause: nothing new is drawn; resume: it catches up.
+        log.query_one(DataTable).focus()
+        await pilot.press("space")
+        count = log.query_one(DataTable).row_count
+        await app.core.invoke("select_workspace", {"workspaceId": 1})
+        await pilot.pause(0.25)
+        assert log.query_one(DataTable).row_count == count
+        await pilot.press("space")
+        await wait_until(lambda: log.query_one(DataTable).row_count > count, pilot=pilot)
+        # Filter by name.
+        log.query_one("#log-filter").value = "curve-"
+        await pilot.pause(0)
+        await app.core.invoke("select_well", {"wellId": 1})
+        await app.core.invoke("set_depth_window", {"top": 1600.0, "bottom": 1700.0})
+        await pilot.pause(0.25)
+        table = log.query_one(DataTable)
+        new = [table.get_row_at(i)[3] for i in range(count, table.row_count)]
+        assert "set_depth_window" not in new
