@@ -15,12 +15,12 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, get_args, get_origin
+from typing import Annotated, Any, Callable, get_args, get_origin
 
 from typing_extensions import NotRequired, Required, TypedDict
 
 import pydantic
-from pydantic import ConfigDict, TypeAdapter
+from pydantic import AliasChoices, ConfigDict, Field, TypeAdapter
 
 from ._errors import InvalidArgs
 from ._state import State, annotation_key
@@ -66,12 +66,19 @@ class CommandSpec:
     fill_none: tuple[str, ...] = ()  # optional params without a default
     key_map: dict[str, str] = field(default_factory=dict)  # accepted key -> param
     validator: Any = None
+    fast_validator: Any = None  # the happy path: either spelling per key, extras forbidden
     adapter: TypeAdapter | None = None
     result_type: Any = None
     doc: str = ""
 
     def bind_args(self, args: Any) -> dict[str, Any]:
         """Validate invoke args into keyword arguments (raises `InvalidArgs`)."""
+        fast = self.fast_validator
+        if fast is not None and type(args) is dict:
+            try:
+                return fast.validate_python(args)  # one pydantic call, no Python loop
+            except pydantic.ValidationError:
+                pass  # the path below names every problem, with "did you mean" hints
         if args is None:
             args = {}
         elif not isinstance(args, dict):
@@ -152,6 +159,7 @@ def _classify(spec: CommandSpec, hints: dict[str, Any]) -> None:
 
     sig = inspect.signature(spec.fn)
     fields: dict[str, Any] = {}
+    fast_fields: dict[str, Any] = {}
     app_params, window_params = [], []
     for pname, param in sig.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -179,6 +187,9 @@ def _classify(spec: CommandSpec, hints: dict[str, Any]) -> None:
             spec.key_map[pname] = pname
             spec.key_map[arg.camel] = pname
             fields[pname] = Required[ann] if required else NotRequired[ann]
+            alias = AliasChoices(arg.camel, pname) if arg.camel != pname else pname
+            aliased = Annotated[ann, Field(validation_alias=alias)]
+            fast_fields[pname] = Required[aliased] if required else NotRequired[aliased]
     spec.fill_none = tuple(
         a.name for a in spec.args
         if not a.required and sig.parameters[a.name].default is inspect.Parameter.empty
@@ -190,6 +201,10 @@ def _classify(spec: CommandSpec, hints: dict[str, Any]) -> None:
         td.__pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)  # type: ignore[attr-defined]
         spec.adapter = TypeAdapter(td)
         spec.validator = spec.adapter.validator
+        if not spec.channel_params:
+            fast = TypedDict(f"{spec.name}_fast_args", fast_fields)  # type: ignore[misc]
+            fast.__pydantic_config__ = ConfigDict(arbitrary_types_allowed=True, extra="forbid")  # type: ignore[attr-defined]
+            spec.fast_validator = TypeAdapter(fast).validator
 
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-:/]*")

@@ -82,7 +82,8 @@ class TaskInfo(pydantic.BaseModel):
 
 class _Task:
     __slots__ = ("id", "name", "kind", "state", "fraction", "message", "started_at", "finished_at",
-                 "error", "token", "future", "last_emit", "dirty", "flush_pending", "meta", "result")
+                 "error", "token", "future", "last_emit", "dirty", "flush_pending", "meta", "result",
+                 "next_yield")
 
     def __init__(self, id: str, name: str, kind: str, meta: dict[str, Any]) -> None:
         self.id, self.name, self.kind, self.meta = id, name, kind, meta
@@ -96,6 +97,7 @@ class _Task:
         self.future: asyncio.Future | None = None
         self.last_emit = float("-inf")
         self.dirty = False
+        self.next_yield = 0.0
         self.flush_pending = False
         self.result: Any = None
 
@@ -103,6 +105,9 @@ class _Task:
         return TaskInfo(id=self.id, name=self.name, kind=self.kind, state=self.state,
                         fraction=self.fraction, message=self.message, started_at=self.started_at,
                         finished_at=self.finished_at, error=self.error, meta=self.meta)
+
+
+_YIELD_EVERY = 0.0005  # seconds between GIL yields of a progress-reporting thread
 
 
 class TaskManager:
@@ -234,6 +239,10 @@ class TaskManager:
     def _finish(self, task: _Task, state: TaskStateName, *, result: Any = None,
                 error: str | None = None) -> None:
         with self._lock:
+            if task.dirty:
+                # A progress held back by the rate limit goes out before the end, so the
+                # last progress anyone saw is the task's real last one.
+                self._emit_progress(task, time.monotonic())
             task.state = state
             task.finished_at = time.time()
             task.error = error
@@ -267,6 +276,11 @@ class TaskManager:
                     if not task.flush_pending:
                         task.flush_pending = True
                         self._schedule_flush(task, task.last_emit + self._interval - now)
+            if now >= task.next_yield:
+                # A pure-Python loop that only reports progress would hold the GIL for whole
+                # 5 ms switch intervals and stall the UI's key handling; yield briefly.
+                task.next_yield = now + _YIELD_EVERY
+                time.sleep(0)
 
         return progress
 

@@ -146,3 +146,21 @@ async def test_progress_flood_from_many_tasks_stays_ordered():
         assert seq[-1] == "task-complete"
         fr = [p["fraction"] for e, p in events if p["id"] == tid and e == "task-progress"]
         assert fr == sorted(fr)
+
+
+async def test_the_last_progress_is_delivered_before_the_end_even_when_rate_limited():
+    app, tm, _ = make_app()
+    seen = []
+    app.listen("task-progress", lambda ev: seen.append(("progress", ev.payload["fraction"], ev.payload["message"])))
+    app.listen("task-complete", lambda ev: seen.append(("complete",)))
+
+    def work(progress, cancel):
+        for i in range(1, 10_001):
+            progress(i / 10_000, f"step {i}")  # far faster than the ~30/s rate limit
+
+    tid = tm.spawn(work, name="fast")
+    await tm.wait(tid, timeout=10)
+    await app.drain()
+    assert seen[-1] == ("complete",)
+    assert seen[-2] == ("progress", 1.0, "step 10000")
+    assert len(seen) < 1000  # coalesced, not one event per call

@@ -48,7 +48,7 @@ class Pane(Vertical, can_focus=False):
 
     linked: reactive[bool] = reactive(True)
     """True: follows the shared selection (and depth window); False: pinned."""
-    selection: reactive[Selection] = reactive(Selection, always_update=False)
+    selection: reactive[Selection] = reactive(Selection, always_update=False, repaint=False)
     """The selection this pane shows: the shared one when linked, its own when pinned."""
     settings: reactive[Settings] = reactive(Settings)
     """App-wide settings (theme, units), mirrored from the backend."""

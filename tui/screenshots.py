@@ -132,13 +132,18 @@ async def _udf_run(app, pilot) -> None:
     _install_hold_udf(app)
     await _select_demo(pilot)
     runner = app.query_one("#udf-runner-1")
+    await runner.reload_udfs()
     from textual.widgets import Select
 
     runner.query_one("#udf-select", Select).value = "vsh_gr"
     await settle(pilot)
     await runner.action_run()
     await settle(pilot)
-    for _ in range(200):  # the first run finishes
+    from core.tasks import TaskManager
+
+    if runner.execution_id is not None:  # the first run finishes (and the runner hears of it)
+        await app.core.state(TaskManager).wait(runner.execution_id, timeout=30)
+    for _ in range(1000):
         if runner.execution_id is None:
             break
         await pilot.pause(0.02)
@@ -155,10 +160,22 @@ async def _udf_run(app, pilot) -> None:
 
 
 async def _event_log(app, pilot) -> None:
-    await _select_demo(pilot, 1, curve="RHOB")
-    await app.core.invoke("set_depth_window", {"top": 2000.0, "bottom": 2200.0, "cursor": 2050.0})
-    await settle(pilot)
+    picked = await _select_demo(pilot, 0, curve=None)
+    log = app.query_one("#event-log-1")
     await asyncio.sleep(0.15)  # the log draws on a 0.1 s timer
+    log.action_clear()
+    # Only selection traffic: pane reloads run concurrently, so their order varies run to run.
+    from textual.widgets import Input
+
+    log.query_one("#log-filter", Input).value = "select"
+    await settle(pilot)
+    for well in picked["wells"][1:]:
+        await app.core.invoke("select_well", {"wellId": well.id})
+        await settle(pilot)
+    curves = await app.core.invoke("list_curves", {"wellId": picked["wells"][-1].id})
+    await app.core.invoke("select_curve", {"curveId": curves[3].id})
+    await settle(pilot)
+    await asyncio.sleep(0.15)
     await settle(pilot)
 
 

@@ -111,8 +111,8 @@ class EventLogPane(Pane):
         self._buffer.clear()
         table = self.query_one(DataTable)
         for r in records:
-            table.add_row(*self._row(r), key=str(r["n"]))
-        self._shown += len(records)
+            self._shown += 1  # numbered as shown: the same actions give the same numbers
+            table.add_row(*self._row({**r, "n": self._shown}), key=str(r["n"]))
         excess = table.row_count - _MAX_ROWS
         if excess > 0:
             for key in list(table.rows)[:excess]:
@@ -140,7 +140,9 @@ class EventLogPane(Pane):
 
     def _update_state(self) -> None:
         state = "[yellow]⏸ paused[/]" if self.paused else "● live"
-        self.query_one("#log-state", Label).update(f"{state}  {self._seen} seen")
+        self.query_one("#log-state", Label).update(f"{state}  {self._shown} shown · {self._seen} seen"
+                                                  if not getattr(self.app, "deterministic", False)
+                                                  else f"{state}  {self._shown} shown")
 
     def watch_paused(self) -> None:
         if self.is_mounted:
@@ -152,6 +154,8 @@ class EventLogPane(Pane):
     def action_clear(self) -> None:
         self.query_one(DataTable).clear()
         self._buffer.clear()
+        self._shown = 0
+        self._update_state()
 
     def action_filter(self) -> None:
         self.query_one("#log-filter", Input).focus()

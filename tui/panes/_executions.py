@@ -46,7 +46,7 @@ class ExecutionRow(Horizontal):
         took = ""
         if info.finished_at is not None and not getattr(self.app, "deterministic", False):
             took = f" in {info.finished_at - info.started_at:.1f}s"
-        detail = info.error if info.state == "failed" else (info.message or "")
+        detail = info.error if info.state == "failed" else (info.message or "") if info.state == "running" else ""
         self.query_one(".exec-state", Label).update(f"{_STATE_STYLE[info.state]}{took}  [dim]{detail}[/]")
         self.query_one(Button).display = info.state == "running"
 
