@@ -135,7 +135,24 @@ class DataForgeApp(App[int]):
         await view.recompose()
         self.ready = True
         self.query_one(StatusBar).start()
+        if self._initial_layout is None:
+            self.run_worker(self._first_selection, group="load")
         self.call_after_refresh(self._focus_first_pane)
+
+    async def _first_selection(self) -> None:
+        """Nothing selected yet (a first start): show the first workspace and well, not empty panes."""
+        core = self.core
+        if core is None or core.shared("selection").get().workspace_id is not None:
+            return
+        try:
+            workspaces = await core.invoke("list_workspaces")
+            if workspaces:
+                await core.invoke("select_workspace", {"workspaceId": workspaces[0].id})
+                wells = await core.invoke("list_wells", {"workspaceId": workspaces[0].id})
+                if wells:
+                    await core.invoke("select_well", {"wellId": wells[0].id})
+        except Exception as exc:  # never block the start on this nicety
+            self.notify(f"Could not select the first workspace: {exc}", severity="warning")
 
     def on_app_focus(self) -> None:
         """The terminal regained focus: refresh what may have changed meanwhile (the seed's

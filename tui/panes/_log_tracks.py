@@ -132,6 +132,7 @@ class LogTracksPane(Pane):
         if well_id is None:
             await area.query(LogTrack).remove()
             self._curves, self._extent = [], None
+            self.query_one(DepthAxis).display = False  # no well, no depths
             self.query_one("#track-readout", Static).update("[dim]Select a well to see its logs.[/]")
             return
         well = await self.try_invoke("get_well", {"wellId": well_id})
@@ -167,6 +168,7 @@ class LogTracksPane(Pane):
         for t in tracks:
             t.header_lines = header
         self.query_one(DepthAxis).header_lines = header
+        self.query_one(DepthAxis).display = True
         await area.mount_all(tracks)
         self._curves = flat
         self._extent = (well.start_depth, well.stop_depth) if well.start_depth is not None else None

@@ -58,6 +58,8 @@ class WellsPane(Pane):
         wid = self.selection.well_id
         if wid is not None and wid in self._wells:
             options.highlighted = options.get_option_index(str(wid))
+        elif self._wells and options.highlighted is None:
+            options.highlighted = 0  # Enter works at once
         self._show_header()
 
     def _show_header(self, well: WellInfo | None = None) -> None:

@@ -52,6 +52,8 @@ class WorkspacesPane(Pane):
                 options.highlighted = options.get_option_index(str(wid))
             except Exception:
                 pass
+        elif options.option_count and options.highlighted is None:
+            options.highlighted = 0  # Enter works at once
 
     def watch_selection(self) -> None:
         if self.is_mounted:
