@@ -53,7 +53,7 @@ class UdfRunnerPane(Pane):
             with Horizontal(classes="form-row"):
                 yield Label("Output mnemonic", classes="form-label")
                 yield Input(placeholder="default", id="udf-output", max_length=32)
-            yield Static("", id="udf-check", classes="field-error")
+            yield Static("", id="udf-check", classes="udf-check")
         with Horizontal(id="udf-actions"):
             yield Button("Run", id="udf-run", variant="primary", disabled=True)
             yield Button("Cancel", id="udf-cancel", variant="error", disabled=True)
@@ -192,7 +192,9 @@ class UdfRunnerPane(Pane):
                                 if m) or ("⚠ fix the highlighted parameters" if check.param_errors else "")
         elif check is not None:
             message = f"[green]✓[/] will write [b]{check.output_mnemonic}[/] ({check.output_unit or 'no unit'})"
-        self.query_one("#udf-check", Static).update(message)
+        box = self.query_one("#udf-check", Static)
+        box.update(message)
+        box.set_class(check is not None and not check.ok, "-error")
         self._update_buttons()
 
     # ---- running ----------------------------------------------------------------------
