@@ -194,8 +194,14 @@ async def _bad_input(app, pilot) -> None:
 
 
 async def _settings(app, pilot) -> None:
+    from .settings import SettingsScreen
+
     await _select_demo(pilot)
     app.action_settings()
+    for _ in range(500):  # the screen is pushed, mounted, and its window exists
+        if isinstance(app.screen, SettingsScreen) and app.screen.window is not None:
+            break
+        await pilot.pause(0.01)
     await settle(pilot)
 
 
