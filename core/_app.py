@@ -9,6 +9,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
+import pydantic
+
 from ._channel import Channel
 from ._commands import CommandSpec, get_spec
 from ._errors import (
@@ -77,6 +79,7 @@ class AppHandle:
     def __init__(self, commands: dict[str, CommandSpec], states: dict[Any, Any]) -> None:
         self._commands = commands
         self._states = states
+        self._injections: dict[str, dict[str, Any]] = {}  # command -> states + app to pass
         self.bus = EventBus()
         self.windows: dict[str, Window] = {}
         self._shared: dict[str, Any] = {}
@@ -98,6 +101,7 @@ class AppHandle:
             if spec.name in self._commands:
                 raise ValueError(f"command `{spec.name}` is registered twice")
             self._commands[spec.name] = spec
+        self._injections.clear()
 
     async def invoke(
         self, name: str, args: dict[str, Any] | None = None, *, window: Window | str | None = None
@@ -105,9 +109,22 @@ class AppHandle:
         """Call command `name`; every failure is an `InvokeError`."""
         if self.invoke_taps:
             return await self._invoke_tapped(name, args, window)
-        return await self._invoke(name, args, window)
+        spec, kwargs = self._prepare(name, args, window)
+        if spec.plain:  # the common case, inline: no second coroutine per call
+            try:
+                return spec.fn(**kwargs)
+            except CommandFailed:
+                raise
+            except Exception as exc:
+                raise CommandFailed(name, exc) from exc
+        return await self._call(spec, kwargs)
 
     async def _invoke(self, name: str, args: Any, window: Window | str | None) -> Any:
+        spec, kwargs = self._prepare(name, args, window)
+        return await self._call(spec, kwargs)
+
+    def _prepare(self, name: str, args: Any, window: Window | str | None) -> tuple[CommandSpec, dict]:
+        """Check the ACL and build the command's keyword arguments (raises `InvokeError`)."""
         spec = self._commands.get(name)
         if spec is None:
             raise CommandNotFound(name)
@@ -116,25 +133,32 @@ class AppHandle:
                 window = self._window_for(window)
             if self.acl is not None:
                 self.acl.check_command(name, window)
-        kwargs = spec.bind_args(args)
+        fast = spec.fast_validator
+        if fast is not None and type(args) is dict:
+            try:
+                kwargs = fast.validate_python(args)  # the happy path: one pydantic call
+            except pydantic.ValidationError:
+                kwargs = spec.bind_args_detailed(args)
+        else:
+            kwargs = spec.bind_args(args)
         if spec.fill_none:
             for p in spec.fill_none:
                 kwargs.setdefault(p, None)
-        if spec.states:
-            states = self._states
-            for param, key in spec.states.items():
-                value = states.get(key, _MISSING)
-                if value is _MISSING:
-                    value = self._find_state(key, param, spec.name)
-                kwargs[param] = value
-        for param in spec.app_params:
-            kwargs[param] = self
+        inject = self._injections.get(name)
+        if inject is None:
+            inject = self._injections[name] = self._injections_for(spec)
+        if inject:
+            kwargs.update(inject)
         if spec.window_params:
             if window is None:
                 raise InvalidArgs(name, [{"param": spec.window_params[0], "message":
                     f"command {name} needs a calling window, but was invoked without one"}])
             for param in spec.window_params:
                 kwargs[param] = window
+        return spec, kwargs
+
+    async def _call(self, spec: CommandSpec, kwargs: dict[str, Any]) -> Any:
+        """Run the command body: awaited, in the thread pool, or directly."""
         channels = self._attach_channels(spec, kwargs) if spec.channel_params else ()
         try:
             if spec.is_async:
@@ -143,12 +167,10 @@ class AppHandle:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(self._pool(), functools.partial(spec.fn, **kwargs))
             return spec.fn(**kwargs)
-        except InvokeError as exc:
-            if isinstance(exc, CommandFailed):
-                raise
-            raise CommandFailed(name, exc) from exc
+        except CommandFailed:
+            raise
         except Exception as exc:
-            raise CommandFailed(name, exc) from exc
+            raise CommandFailed(spec.name, exc) from exc
         finally:
             for ch in channels:
                 ch.close()
@@ -187,6 +209,16 @@ class AppHandle:
             out.append(ch)
         return out
 
+    def _injections_for(self, spec: CommandSpec) -> dict[str, Any]:
+        """The managed states and app handle a command receives (cached until `manage`/`register`)."""
+        inject: dict[str, Any] = {}
+        for param, key in spec.states.items():
+            value = self._states.get(key, _MISSING)
+            inject[param] = self._find_state(key, param, spec.name) if value is _MISSING else value
+        for param in spec.app_params:
+            inject[param] = self
+        return inject
+
     def _find_state(self, key: Any, param: str, command: str) -> Any:
         # `State[Mutex]` without an inner type: accept the one managed Mutex.
         if isinstance(key, type):
@@ -217,6 +249,7 @@ class AppHandle:
         if key in self._states:
             return False
         self._states[key] = value
+        self._injections.clear()
         _bind(value, self)
         return True
 

@@ -70,6 +70,7 @@ class CommandSpec:
     adapter: TypeAdapter | None = None
     result_type: Any = None
     doc: str = ""
+    plain: bool = False  # sync, on the loop, no channels: invoke calls it inline
 
     def bind_args(self, args: Any) -> dict[str, Any]:
         """Validate invoke args into keyword arguments (raises `InvalidArgs`)."""
@@ -79,6 +80,10 @@ class CommandSpec:
                 return fast.validate_python(args)  # one pydantic call, no Python loop
             except pydantic.ValidationError:
                 pass  # the path below names every problem, with "did you mean" hints
+        return self.bind_args_detailed(args)
+
+    def bind_args_detailed(self, args: Any) -> dict[str, Any]:
+        """`bind_args` without the fast path: every problem named, with "did you mean" hints."""
         if args is None:
             args = {}
         elif not isinstance(args, dict):
@@ -225,6 +230,7 @@ def _make_spec(fn: Callable, name: str | None, thread: bool) -> CommandSpec:
         raise TypeError(f"command {cname}: cannot resolve type hints: {exc}") from exc
     spec.result_type = hints.pop("return", Any)
     _classify(spec, hints)
+    spec.plain = not (is_async or thread or spec.channel_params)
     return spec
 
 

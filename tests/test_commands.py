@@ -202,6 +202,22 @@ async def test_state_not_managed_message():
     )
 
 
+async def test_state_managed_after_a_failed_invoke_is_injected_next_time():
+    # invoke caches each command's injected states; `manage` must invalidate that cache
+    app = make_app()
+    with pytest.raises(StateNotManaged):
+        await app.invoke("needs_missing_state")
+    assert app.manage(Filter(min_depth=3)) is True
+    assert await app.invoke("needs_missing_state") is None
+
+    @command
+    def read_filter(x: State[Filter]) -> float:
+        return x.min_depth
+
+    app.register(read_filter)
+    assert await app.invoke("read_filter") == 3
+
+
 async def test_cancelling_the_caller_cancels_an_async_command():
     app = make_app()
     started = asyncio.Event()
