@@ -97,6 +97,108 @@ async def test_async_handler_is_fifo_and_never_concurrent():
     assert seen == list(range(50)) and peak == 1
 
 
+async def test_async_handlers_that_keep_their_event_each_keep_their_own():
+    # Unkept events are reused between async listeners; kept ones must never change.
+    app = Builder().build()
+    kept: list[tuple[int, Event]] = []
+    after_await: list[tuple[int, int]] = []
+
+    def keeper():
+        async def handler(ev):
+            kept.append((ev.id, ev))
+        return handler
+
+    def forgetful():
+        async def handler(ev):
+            return ev.payload
+        return handler
+
+    async def suspender(ev):
+        mine = ev.id
+        await asyncio.sleep(0)
+        after_await.append((mine, ev.id))
+
+    ids = []
+    for make in (keeper, forgetful, keeper, forgetful, forgetful, keeper):
+        ids.append(app.listen("k", make()).id)
+    ids.append(app.listen("k", suspender).id)
+    ids.append(app.listen("k", keeper()).id)
+    app.emit("k", "p")
+    await app.drain()
+    assert [ev.id for _, ev in kept] == [i for i, _ in kept]  # still the id it was given
+    assert len({id(ev) for _, ev in kept}) == len(kept) == 4
+    assert {i for i, _ in kept} == {ids[0], ids[2], ids[5], ids[7]}
+    assert after_await == [(ids[6], ids[6])]
+
+
+async def test_an_async_handler_runs_to_its_first_await_during_emit_then_in_order():
+    app = Builder().build()
+    trace: list[str] = []
+    gate = asyncio.Event()
+
+    async def handler(ev):
+        trace.append(f"start {ev.payload}")
+        if ev.payload == 1:
+            await gate.wait()
+        trace.append(f"end {ev.payload}")
+
+    app.listen("n", handler)
+    app.emit("n", 0)
+    assert trace == ["start 0", "end 0"]  # never suspended: no task was needed
+    app.emit("n", 1)
+    app.emit("n", 2)  # queued behind the suspended call, one call at a time
+    assert trace == ["start 0", "end 0", "start 1"]
+    gate.set()
+    await app.drain()
+    assert trace == ["start 0", "end 0", "start 1", "end 1", "start 2", "end 2"]
+
+
+async def test_an_async_handler_failing_before_or_after_its_first_await_is_reported():
+    app = Builder().build()
+    errors, got = [], []
+
+    async def early(ev):
+        raise KeyError("before any await")
+
+    async def late(ev):
+        await asyncio.sleep(0)
+        raise KeyError("after an await")
+
+    async def fine(ev):
+        await asyncio.sleep(0)
+        got.append(ev.payload)
+
+    for h in (early, late, fine):
+        app.listen("x", h)
+    app.listen("listener-error", lambda ev: errors.append(ev.payload["error"]))
+    app.emit("x", 1)
+    app.emit("x", 2)
+    await app.drain()
+    assert got == [1, 2]
+    assert sorted(errors) == sorted(["KeyError: 'before any await'"] * 2 + ["KeyError: 'after an await'"] * 2)
+
+
+async def test_cancelling_the_bus_worker_reaches_a_suspended_handler():
+    app = Builder().build()
+    cancelled = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def handler(ev):
+        entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    app.listen("x", handler)
+    app.emit("x")
+    assert entered.is_set()
+    for task in list(app.bus._workers):
+        task.cancel()
+    await asyncio.wait_for(cancelled.wait(), 5)
+
+
 async def test_emit_from_threads_is_delivered_on_the_loop_in_per_thread_order():
     app = Builder().build()
     loop_thread = threading.get_ident()

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, ProgressBar, Select
 
 from core.dataforge.context import DataForge
 from core.dataforge.udfs import udf
+from core.tasks import TaskManager
 from tui.widgets import LogTrack
 from tui_helpers import L, make_app, ready, select_demo, settle, wait_until
 
@@ -92,6 +93,33 @@ async def test_cancel_from_the_executions_pane_leaves_no_curve(tmp_path):
         curves = await app.core.invoke("list_curves", {"wellId": demo["well"].id})
         assert len(curves) == demo["well"].curve_count
         assert app.query_one("#curves-1").query_one(DataTable).row_count == demo["well"].curve_count
+
+
+async def test_a_run_that_ends_before_execute_udf_answers_is_still_seen_as_done(tmp_path):
+    # A key binding runs `action_run` outside the pane's queue, so the pane may handle the
+    # execution's end event before `execute_udf` has returned its id to the runner.
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "vsh_gr")
+        real = runner.try_invoke
+        tasks = app.core.state(TaskManager)
+
+        async def slow_answer(name, args=None, **kw):
+            result = await real(name, args, **kw)
+            if name == "execute_udf":  # hold the answer until the pane heard the end
+                await tasks.wait(result.execution_id, timeout=10)
+                await settle(pilot)
+            return result
+
+        runner.try_invoke = slow_answer
+        await runner.action_run()
+        await settle(pilot)
+        assert runner.execution_id is None
+        assert "done" in str(runner.query_one("#udf-status").render())
+        assert not runner.query_one("#udf-run").disabled and runner.query_one("#udf-cancel").disabled
 
 
 async def test_invalid_parameters_are_shown_inline_and_nothing_is_sent(tmp_path):

@@ -65,6 +65,7 @@ class UdfRunnerPane(Pane):
         self._curves: list[CurveInfo] = []
         self._loaded_well: int | None = -1
         self._check_seq = 0
+        self._early_ends: dict[str, Any] = {}  # end events of runs not yet known as ours
         for end in ("complete", "failed", "cancelled"):
             self.listen(f"execution-{end}", self._on_end)
         self.listen("execution-progress", self._on_progress)
@@ -219,6 +220,9 @@ class UdfRunnerPane(Pane):
         self.execution_id = result.execution_id
         self.query_one("#udf-progress", ProgressBar).update(total=1.0, progress=0.0)
         self._status(f"⚙ {result.execution_id} running…")
+        early = self._early_ends.pop(result.execution_id, None)
+        if early is not None:  # it finished before execute_udf had even answered
+            self._on_end(early)
 
     @on(Button.Pressed, "#udf-cancel")
     async def action_cancel(self) -> None:
@@ -235,6 +239,10 @@ class UdfRunnerPane(Pane):
     def _on_end(self, event) -> None:
         payload = event.payload
         if payload["id"] != self.execution_id:
+            if self.execution_id is None:  # maybe ours, with execute_udf's answer still on its way
+                self._early_ends[payload["id"]] = event
+                while len(self._early_ends) > 8:
+                    self._early_ends.pop(next(iter(self._early_ends)))
             return
         self.execution_id = None
         end = event.event.removeprefix("execution-")
