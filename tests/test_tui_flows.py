@@ -178,6 +178,24 @@ async def test_linked_log_tracks_scroll_zoom_and_move_the_cursor_together(tmp_pa
         assert "GR=" in readout and "RHOB=" in readout
 
 
+async def test_a_fresh_log_view_shows_the_top_200_m_and_f_fits_the_whole_well(tmp_path):
+    app = make_app(tmp_path, L.Leaf("log-tracks-1", "log-tracks"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        well = demo["well"]
+        pane = app.query_one("#log-tracks-1")
+        await wait_until(lambda: bool(pane.query(LogTrack)), pilot=pilot)
+        track = pane.query(LogTrack).first()
+        assert (track.top, track.bottom) == (well.start_depth, well.start_depth + 200)
+        readout = str(pane.query_one("#track-readout").render())
+        assert f"{well.start_depth:,.1f}–{well.start_depth + 200:,.1f} m of " in readout
+        pane.query_one("#track-area").focus()
+        await pilot.press("f")
+        await settle(pilot)
+        assert (track.top, track.bottom) == (well.start_depth, well.stop_depth)
+
+
 async def test_go_to_depth_rejects_bad_input_inline(tmp_path):
     app = make_app(tmp_path, L.Leaf("log-tracks-1", "log-tracks"))
     async with app.run_test(size=(120, 40)) as pilot:

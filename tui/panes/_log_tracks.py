@@ -36,6 +36,7 @@ _FAMILIES = (
 )
 MAX_PER_TRACK = 3
 MAX_TRACKS = 5
+DEFAULT_SPAN_M = 200.0  # an unset window shows the top 200 m: a whole 1 km well in ~40 rows is a blur
 
 
 def group_tracks(curves: list[CurveInfo]) -> list[tuple[str, list[CurveInfo]]]:
@@ -177,12 +178,17 @@ class LogTracksPane(Pane):
 
     # ---- the depth window ----------------------------------------------------------------
     def _window(self) -> tuple[float, float, float | None]:
-        """The effective (top, bottom, cursor): the whole well when the window is unset."""
+        """The effective (top, bottom, cursor): the top `DEFAULT_SPAN_M` of the well when
+        the window is unset (`f` fits the whole well)."""
         v = self.view
         if self._extent is None:
             return (v.top or 0.0, v.bottom or 1.0, v.cursor)
-        top = v.top if v.top is not None else self._extent[0]
-        bottom = v.bottom if v.bottom is not None else self._extent[1]
+        lo, hi = self._extent
+        top = v.top if v.top is not None else lo
+        if v.bottom is not None:
+            bottom = v.bottom
+        else:
+            bottom = min(hi, top + to_unit(DEFAULT_SPAN_M, "m", self._well_unit))
         return top, bottom, v.cursor
 
     def watch_view(self) -> None:
@@ -209,7 +215,8 @@ class LogTracksPane(Pane):
     def _update_readout(self, cursor: float | None) -> None:
         box = self.query_one("#track-readout", Static)
         if cursor is None or not self._curves:
-            box.update("[dim]click a track or press ↓ to place the depth cursor[/]" if self._curves else "")
+            box.update(f"[dim]{self._span_text()} · click a track or press ↓ for the depth cursor · "
+                       f"f fits the well[/]" if self._curves else "")
             return
         unit = self.settings.depth_unit
         parts = [f"[b]{to_unit(cursor, self._well_unit, unit):.2f} {unit}[/]"]
@@ -217,6 +224,16 @@ class LogTracksPane(Pane):
             v = value_at(c, cursor)
             parts.append(f"[{c.color}]{c.name}[/]={'—' if v is None else f'{v:.4g}'}")
         box.update("  ".join(parts))
+
+    def _span_text(self) -> str:
+        """'1,500.0–1,700.0 m of 1,500.0–2,500.0 m': where the window is in the well."""
+        unit = self.settings.depth_unit
+        top, bottom, _ = self._window()
+        shown = f"{to_unit(top, self._well_unit, unit):,.1f}–{to_unit(bottom, self._well_unit, unit):,.1f} {unit}"
+        if self._extent is None:
+            return shown
+        lo, hi = (to_unit(x, self._well_unit, unit) for x in self._extent)
+        return f"{shown} of {lo:,.1f}–{hi:,.1f} {unit}"
 
     async def set_view(self, top: float | None, bottom: float | None, cursor: float | None) -> None:
         """Move the window this pane follows: the shared one when linked, its own when pinned."""
