@@ -270,3 +270,35 @@ async def test_the_event_log_shows_events_and_invokes_and_filters(tmp_path):
         table = log.query_one(DataTable)
         new = [table.get_row_at(i)[3] for i in range(count, table.row_count)]
         assert "set_depth_window" not in new
+
+
+async def test_the_event_log_stays_bounded_and_current_under_a_flood(tmp_path):
+    from tui.panes._event_log import _MAX_PER_FLUSH, _MAX_ROWS
+
+    app = make_app(tmp_path, L.Leaf("event-log-1", "event-log"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        log = app.query_one("#event-log-1")
+        table = log.query_one(DataTable)
+        before = log._seen
+        total = 20_000
+        for i in range(total):
+            app.core.emit("flood", {"i": i})
+            if i % 1000 == 999:
+                await pilot.pause(0.02)  # let the 10 Hz flush run now and then, as a UI would
+                assert table.row_count <= 2 * _MAX_ROWS
+        await wait_until(lambda: table.row_count and table.get_row_at(table.row_count - 1)[6] == f"i={total - 1}",
+                         pilot=pilot)
+        assert log._seen - before == total
+        numbers = [int(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+        assert numbers[-1] >= total  # numbering counts what a flood made it skip
+        assert table.cursor_row == table.row_count - 1  # it follows the tail
+        assert f"{log._seen} seen" in str(log.query_one("#log-state").render())
+        # The log still answers: a filter applies to what comes next.
+        log.query_one("#log-filter").value = "after-"
+        await pilot.pause(0)
+        for i in range(3 * _MAX_PER_FLUSH):
+            app.core.emit("flood", {"i": i})
+        app.core.emit("after-flood", {"done": True})
+        await wait_until(lambda: table.get_row_at(table.row_count - 1)[3] == "after-flood", pilot=pilot)

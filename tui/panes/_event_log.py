@@ -3,6 +3,9 @@
 It taps the bus and the invoke dispatcher (not a listener: it sees events to
 every target). Records are buffered and drawn at most ten times a second, so a
 flood of progress events costs the UI one table update per frame, not one per event.
+Under a flood only the newest `_MAX_PER_FLUSH` of each tick are drawn (the counter
+says how many were seen), and old rows are trimmed in batches: `DataTable.remove_row`
+is O(rows), so removing one row per new row froze the UI for ~0.5 s per tick.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from ..pane import Pane, register_pane
 
 __all__ = ["EventLogPane", "summarize"]
 
-_MAX_ROWS = 500
+_MAX_ROWS = 500  # rows kept; the table grows to twice that, then is rebuilt with these
+_MAX_PER_FLUSH = 100  # rows drawn per tick (10 a second): more than anyone can read
 
 
 def summarize(value: Any, width: int = 60) -> str:
@@ -74,8 +78,10 @@ class EventLogPane(Pane):
 
     def on_core_ready(self) -> None:
         self._buffer: deque[dict[str, Any]] = deque(maxlen=_MAX_ROWS)
+        self._rows: deque[tuple[tuple[str, ...], str]] = deque(maxlen=_MAX_ROWS)  # the newest, drawn
         self._seen = 0
         self._shown = 0
+        self._overflow = 0
         core = self.core
         core.bus.taps.append(self._tap_event)
         core.invoke_taps.append(self._tap_invoke)
@@ -93,11 +99,11 @@ class EventLogPane(Pane):
     # Taps run wherever the event is delivered (the loop) — keep them to an append.
     def _tap_event(self, record: dict[str, Any]) -> None:
         self._seen += 1
+        if len(self._buffer) == _MAX_ROWS:
+            self._overflow += 1  # the oldest buffered record falls out: never drawn
         self._buffer.append({**record, "time": time.time(), "n": self._seen})
 
-    def _tap_invoke(self, record: dict[str, Any]) -> None:
-        self._seen += 1
-        self._buffer.append({**record, "time": time.time(), "n": self._seen})
+    _tap_invoke = _tap_event
 
     def _matches(self, record: dict[str, Any]) -> bool:
         needle = self.name_filter.strip().lower()
@@ -109,15 +115,23 @@ class EventLogPane(Pane):
             return
         records = [r for r in self._buffer if self._matches(r)]
         self._buffer.clear()
+        self._shown += self._overflow  # numbers jump over what a flood made us skip
+        self._overflow = 0
+        if len(records) > _MAX_PER_FLUSH:
+            self._shown += len(records) - _MAX_PER_FLUSH  # numbers jump over what was skipped
+            records = records[-_MAX_PER_FLUSH:]
         table = self.query_one(DataTable)
+        following = table.cursor_row >= table.row_count - 2
         for r in records:
             self._shown += 1  # numbered as shown: the same actions give the same numbers
-            table.add_row(*self._row({**r, "n": self._shown}), key=str(r["n"]))
-        excess = table.row_count - _MAX_ROWS
-        if excess > 0:
-            for key in list(table.rows)[:excess]:
-                table.remove_row(key)
-        if records and table.cursor_row >= table.row_count - len(records) - 2:
+            row = self._row({**r, "n": self._shown})
+            self._rows.append((row, str(r["n"])))
+            table.add_row(*row, key=str(r["n"]))
+        if table.row_count > 2 * _MAX_ROWS:  # rebuild: one clear instead of 500 O(n) removals
+            table.clear()
+            for row, key in self._rows:
+                table.add_row(*row, key=key)
+        if records and following:
             table.move_cursor(row=table.row_count - 1)  # follow the tail unless scrolled up
         self._update_state()
 
@@ -154,6 +168,8 @@ class EventLogPane(Pane):
     def action_clear(self) -> None:
         self.query_one(DataTable).clear()
         self._buffer.clear()
+        self._rows.clear()
+        self._overflow = 0
         self._shown = 0
         self._update_state()
 
