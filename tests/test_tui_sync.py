@@ -172,8 +172,31 @@ async def test_zoom_and_cycle_focus(tmp_path):
         assert app.focused_pane() is not first
         await pilot.press("z")
         await settle(pilot, 1)
-        assert app.screen.maximized is app.focused_pane()
+        zoomed = app.focused_pane()
+        assert app.screen.maximized is zoomed
         await pilot.press("z")
+        await settle(pilot, 1)
+        assert app.screen.maximized is None
+
+
+async def test_a_zoomed_pane_fills_the_screen_whatever_its_share_of_a_split(tmp_path):
+    layout = L.Split("horizontal", (L.Leaf("wells-1", "wells"), L.Leaf("curves-1", "curves")), (0.3, 0.7))
+    app = make_app(tmp_path, layout)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        for pane_id in ("wells-1", "curves-1"):
+            pane = app.query_one(f"#{pane_id}")
+            await pilot.click(f"#{pane_id}", offset=(2, 2))
+            await settle(pilot, 1)
+            assert app.focused_pane() is pane
+            await pilot.press("z")
+            await settle(pilot, 1)
+            assert app.screen.maximized is pane
+            # the screen above the footer, not its split share (`70fr`) times the screen
+            assert (pane.region.x, pane.region.width, pane.region.height) == (0, 160, 39)
+            await pilot.press("z")
+            await settle(pilot, 1)
+            assert app.screen.maximized is None and pane.region.width < 160
         await settle(pilot, 1)
         assert app.screen.maximized is None
 

@@ -116,6 +116,7 @@ class DataForgeApp(App[int]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.watch(self.screen, "maximized", self._maximized_changed, init=False)
         if self.core is None:
             from core.dataforge.app import build_app
 
@@ -279,6 +280,16 @@ class DataForgeApp(App[int]):
         if pane is None or self._tree is None:
             return
         self._focus_pane(L.next_pane(self._tree, pane.pane_id))
+
+    def _maximized_changed(self, old: Any, new: Any) -> None:
+        """A zoomed pane fills the screen: its split share (an inline `70fr`) would make it
+        70 screens wide once the screen's layout turns vertical. Restored on unzoom."""
+        if old is not None and hasattr(old, "_split_share"):
+            old.styles.width, old.styles.height = old._split_share
+            del old._split_share
+        if new is not None:
+            new._split_share = (new.styles.width, new.styles.height)
+            new.styles.width = new.styles.height = "1fr"
 
     def action_zoom(self) -> None:
         if self.screen.maximized is not None:
