@@ -212,3 +212,22 @@ async def test_bad_input_is_a_notification_not_a_crash(tmp_path):
         assert "curve 999999 not found" in pane.error
         assert any("curve 999999 not found" in n.message for n in app._notifications)
         assert app.is_running
+
+
+async def test_cycling_to_a_pane_focuses_its_first_control_so_enter_works(tmp_path):
+    from textual.widgets import Select
+
+    layout = L.Split("horizontal", (L.Leaf("wells-1", "wells"), L.Leaf("udf-runner-1", "udf-runner")))
+    app = make_app(tmp_path, layout)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        for _ in range(3):
+            if app.focused_pane() is app.query_one("#udf-runner-1"):
+                break
+            await pilot.press("o")
+            await settle(pilot, 1)
+        select = app.query_one("#udf-select", Select)
+        assert app.focused is select  # not the scroll container around the form
+        await pilot.press("enter")
+        await settle(pilot, 1)
+        assert select.expanded

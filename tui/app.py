@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, Vertical
+from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
@@ -242,10 +242,14 @@ class DataForgeApp(App[int]):
             pane = self.query_one(f"#{pane_id}", Pane)
         except Exception:
             return
-        for widget in pane.query("*"):
-            if widget.focusable:
-                widget.focus()
-                return
+        # The first control in focus order (what Tab would reach), not a scroll container
+        # around it: Enter on a focused VerticalScroll does nothing, which reads as broken.
+        inside = [w for w in self.screen.focus_chain if pane in w.ancestors_with_self]
+        target = next((w for w in inside if not isinstance(w, ScrollableContainer)), None)
+        if target is None and inside:
+            target = inside[0]
+        if target is not None:
+            target.focus()
 
     def _existing_ids(self) -> set[str]:
         return {leaf.pane_id for leaf in L.leaves(self._tree)} if self._tree else set()
