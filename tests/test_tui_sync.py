@@ -231,3 +231,13 @@ async def test_cycling_to_a_pane_focuses_its_first_control_so_enter_works(tmp_pa
         await pilot.press("enter")
         await settle(pilot, 1)
         assert select.expanded
+        # The dropdown is Textual's (at most 12 rows, every option drawn), not stretched by
+        # the app's rule for the panes' own lists.
+        from textual.widgets._select import SelectOverlay
+
+        overlay = select.query_one(SelectOverlay)
+        assert 3 <= overlay.region.height <= 14
+        udfs = await app.core.invoke("list_udfs")
+        assert overlay.option_count == len(udfs) + 1  # the prompt, then every UDF
+        rows = overlay.region.height - 2  # inside its border: the prompt and the first UDFs
+        assert rows >= min(10, len(udfs) + 1)

@@ -21,7 +21,7 @@ class WellsPane(Pane):
     TITLE = "Wells"
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="well-list")
+        yield OptionList(id="well-list", classes="pane-list")
         yield Static("", id="well-header", classes="header-info")
 
     def on_core_ready(self) -> None:

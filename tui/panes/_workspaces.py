@@ -23,7 +23,7 @@ class WorkspacesPane(Pane):
     BINDINGS = [Binding("a", "add_workspace", "New workspace")]
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="workspace-list")
+        yield OptionList(id="workspace-list", classes="pane-list")
 
     def on_core_ready(self) -> None:
         self.listen("workspace-added", lambda ev: self.reload())
