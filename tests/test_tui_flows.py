@@ -302,3 +302,23 @@ async def test_the_event_log_stays_bounded_and_current_under_a_flood(tmp_path):
             app.core.emit("flood", {"i": i})
         app.core.emit("after-flood", {"done": True})
         await wait_until(lambda: table.get_row_at(table.row_count - 1)[3] == "after-flood", pilot=pilot)
+
+
+async def test_a_udf_input_that_takes_any_curve_starts_from_the_selected_curve(tmp_path):
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        curves = await app.core.invoke("list_curves", {"wellId": demo["well"].id})
+        rhob = next(c for c in curves if c.mnemonic == "RHOB")
+        await app.core.invoke("select_curve", {"curveId": rhob.id})
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "despike")  # its input `curve` has no mnemonic to match
+        picker = runner.query_one("#input-curve", Select)
+        assert picker.value == rhob.id
+        assert runner.check.inputs == {"curve": rhob.id}
+        picker.clear()
+        await settle(pilot)
+        await wait_until(lambda: runner.check is not None and not runner.check.ok, pilot=pilot)
+        assert runner.check.error == "choose the curve for input 'curve' above"
+        assert runner.query_one("#udf-run").disabled

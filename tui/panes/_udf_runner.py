@@ -138,13 +138,18 @@ class UdfRunnerPane(Pane):
             await box.mount(Static("[dim]Select a well to choose its curves.[/]"))
             return
         options = [(f"{c.mnemonic} [dim]{c.unit}[/]", c.id) for c in self._curves]
+        ids = {c.id for c in self._curves}
         for spec in udf.inputs:
             hint = f"{spec.name}" + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")
-            row = Horizontal(Label(hint, classes="form-label"),
-                             Select([("auto (match by mnemonic)", _AUTO), *options], value=_AUTO,
-                                    allow_blank=False, id=f"input-{spec.name}", classes="form-field"),
-                             classes="form-row")
-            await box.mount(row)
+            if spec.aliases:
+                select = Select([("auto (match by mnemonic)", _AUTO), *options], value=_AUTO,
+                                allow_blank=False, id=f"input-{spec.name}", classes="form-field")
+            else:  # accepts any curve: nothing to match, so start from the selected curve
+                chosen = self.selection.curve_id
+                select = Select(options, prompt="choose a curve", allow_blank=True,
+                                value=chosen if chosen in ids else Select.NULL,
+                                id=f"input-{spec.name}", classes="form-field")
+            await box.mount(Horizontal(Label(hint, classes="form-label"), select, classes="form-row"))
 
     def _request(self) -> dict[str, Any] | None:
         udf = self._udfs.get(self.udf_id or "")
@@ -177,6 +182,11 @@ class UdfRunnerPane(Pane):
         request = self._request()
         if request is None:
             self.check = None
+            return
+        udf = self._udfs[request["udf_id"]]
+        missing = [s.name for s in udf.inputs if not s.aliases and s.name not in (request["inputs"] or {})]
+        if missing:  # said here in the form's words; the backend's message is for API callers
+            self.check = UdfCheck(ok=False, error=f"choose the curve for input '{missing[0]}' above")
             return
         try:
             self.check = await self.invoke("check_udf_request", {"request": request}, quiet=True)
