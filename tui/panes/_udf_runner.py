@@ -183,15 +183,15 @@ class UdfRunnerPane(Pane):
         if request is None:
             self.check = None
             return
+        try:
+            check = await self.invoke("check_udf_request", {"request": request}, quiet=True)
+        except Exception as exc:  # InvokeError: the request itself is malformed
+            check = UdfCheck(ok=False, error=str(exc))
         udf = self._udfs[request["udf_id"]]
         missing = [s.name for s in udf.inputs if not s.aliases and s.name not in (request["inputs"] or {})]
-        if missing:  # said here in the form's words; the backend's message is for API callers
-            self.check = UdfCheck(ok=False, error=f"choose the curve for input '{missing[0]}' above")
-            return
-        try:
-            self.check = await self.invoke("check_udf_request", {"request": request}, quiet=True)
-        except Exception as exc:  # InvokeError: the request itself is malformed
-            self.check = UdfCheck(ok=False, error=str(exc))
+        if missing and not check.param_errors:  # in the form's words, not the API's overrides={...}
+            check = check.model_copy(update={"ok": False, "error": f"choose the curve for input '{missing[0]}' above"})
+        self.check = check
 
     def watch_check(self, check: UdfCheck | None) -> None:
         forms = self.query(ParamsForm)
