@@ -317,6 +317,16 @@ async def test_a_udf_input_that_takes_any_curve_starts_from_the_selected_curve(t
         picker = runner.query_one("#input-curve", Select)
         assert picker.value == rhob.id
         assert runner.check.inputs == {"curve": rhob.id}
+        # A pick survives the form being rebuilt when the well's curves change.
+        gr = next(c for c in curves if c.mnemonic == "GR")
+        picker.value = gr.id
+        await settle(pilot)
+        sp = next(c for c in curves if c.mnemonic == "SP")
+        await app.core.invoke("rename_curve", {"curveId": sp.id, "mnemonic": "SP_OLD"})
+        await wait_until(lambda: runner.query_one("#input-curve", Select) is not picker, pilot=pilot)
+        await settle(pilot)
+        picker = runner.query_one("#input-curve", Select)
+        assert picker.value == gr.id and runner.check.inputs == {"curve": gr.id}
         picker.clear()
         await settle(pilot)
         await wait_until(lambda: runner.check is not None and not runner.check.ok, pilot=pilot)

@@ -130,6 +130,7 @@ class UdfRunnerPane(Pane):
 
     async def _build_inputs(self) -> None:
         box = self.query_one("#udf-inputs-box", Static)
+        kept = {sel.id: sel.value for sel in box.query(Select)}  # a rebuild keeps the user's picks
         await box.remove_children()
         udf = self._udfs.get(self.udf_id or "")
         if udf is None:
@@ -141,11 +142,13 @@ class UdfRunnerPane(Pane):
         ids = {c.id for c in self._curves}
         for spec in udf.inputs:
             hint = f"{spec.name}" + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")
+            before = kept.get(f"input-{spec.name}")
             if spec.aliases:
-                select = Select([("auto (match by mnemonic)", _AUTO), *options], value=_AUTO,
+                select = Select([("auto (match by mnemonic)", _AUTO), *options],
+                                value=before if before in ids else _AUTO,
                                 allow_blank=False, id=f"input-{spec.name}", classes="form-field")
             else:  # accepts any curve: nothing to match, so start from the selected curve
-                chosen = self.selection.curve_id
+                chosen = before if before in ids else self.selection.curve_id
                 select = Select(options, prompt="choose a curve", allow_blank=True,
                                 value=chosen if chosen in ids else Select.NULL,
                                 id=f"input-{spec.name}", classes="form-field")
