@@ -16,7 +16,7 @@ from ._errors import (
     StateNotManaged,
 )
 from ._events import Event, EventBus, EventTarget, Unlisten
-from ._state import Mutex, RwLock, State
+from ._state import LockHeldAcrossAwait, Mutex, RwLock, State
 from ._window import Window
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "EventTarget",
     "InvalidArgs",
     "InvokeError",
+    "LockHeldAcrossAwait",
     "Mutex",
     "PermissionDenied",
     "RwLock",

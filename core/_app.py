@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import time
@@ -118,6 +119,15 @@ class AppHandle:
             except Exception as exc:
                 raise CommandFailed(name, exc) from exc
         return await self._call(spec, kwargs)
+
+    def invoke_threadsafe(
+        self, name: str, args: dict[str, Any] | None = None, *, window: Window | str | None = None
+    ) -> "concurrent.futures.Future[Any]":
+        """`invoke` from another thread: runs on the app's loop; `.result(timeout)` waits."""
+        loop = self.bus._loop
+        if loop is None or loop.is_closed():
+            raise RuntimeError("the app is not running on an event loop yet (call app.bus.bind())")
+        return asyncio.run_coroutine_threadsafe(self.invoke(name, args, window=window), loop)
 
     async def _invoke(self, name: str, args: Any, window: Window | str | None) -> Any:
         spec, kwargs = self._prepare(name, args, window)

@@ -282,9 +282,8 @@ class EventBus:
         tid = threading.get_ident()
         if tid == self._thread:
             return True
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = asyncio._get_running_loop()  # not get_running_loop: no exception per emit
+        if loop is None:
             return self._loop is None  # no loop anywhere: deliver synchronously
         if self._loop is None or self._loop.is_closed() or not self._loop.is_running():
             self._loop, self._thread = loop, tid

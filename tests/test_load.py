@@ -112,8 +112,8 @@ def start_thread_workers(
 
 def invoke_from_thread(app, loop: asyncio.AbstractEventLoop, name: str, args: dict | None = None,
                        window: str | None = None, timeout: float = 30) -> Any:
-    """core has no blocking/thread-safe invoke: a thread hands the coroutine to the app's loop."""
-    return asyncio.run_coroutine_threadsafe(app.invoke(name, args, window=window), loop).result(timeout)
+    """A thread calls through `invoke_threadsafe` (the app's loop runs the command)."""
+    return app.invoke_threadsafe(name, args, window=window).result(timeout)
 
 
 @pytest.fixture
