@@ -220,6 +220,45 @@ async def test_go_to_depth_rejects_bad_input_inline(tmp_path):
         assert view.cursor == 2000.0 and view.top < 2000 < view.bottom
 
 
+async def test_name_dialogs_reject_what_the_backend_would_refuse_inline(tmp_path):
+    app = make_app(tmp_path, L.Split("horizontal", (L.Leaf("workspaces-1", "workspaces"),
+                                                    L.Leaf("curves-1", "curves"))))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        before = await app.core.invoke("list_workspaces")
+
+        async def ask(text: str) -> str:
+            app.screen.query_one("#ask-input").value = text
+            await pilot.press("enter")
+            await settle(pilot)
+            return str(app.screen.query_one("#ask-error").render())
+
+        app.query_one("#workspace-list").focus()
+        await pilot.press("a")
+        await settle(pilot)
+        assert "required" in await ask("   ")
+        assert "at most 100 characters (101 now)" in await ask("w" * 101)
+        assert "a workspace named 'Demo' already exists" in await ask("Demo")
+        assert await app.core.invoke("list_workspaces") == before  # nothing was sent
+        app.screen.query_one("#ask-input").value = "Cores"
+        await pilot.press("enter")
+        await wait_until(lambda: len(app.query_one("#workspace-list")._options) == len(before) + 1,
+                         pilot=pilot)
+
+        app.query_one("#curves-1").query_one(DataTable).focus()
+        await pilot.press("r")
+        await settle(pilot)
+        assert "no spaces" in await ask("G R")
+        assert "at most 32 characters (33 now)" in await ask("G" * 33)
+        assert "sp already exists in this well" in await ask("sp")  # case-insensitive, as in the db
+        await pilot.press("escape")
+        await settle(pilot)
+        curves = await app.core.invoke("list_curves", {"wellId": demo["well"].id})
+        assert sorted(c.mnemonic for c in curves) == sorted(
+            ["GR", "SP", "CALI", "RHOB", "NPHI", "PEF", "DT", "RT", "RXO"])
+
+
 async def test_a_second_process_importing_makes_the_open_app_refresh(tmp_path):
     app = make_app(tmp_path, L.Split("horizontal", (L.Leaf("workspaces-1", "workspaces"), L.Leaf("wells-1", "wells"))))
     async with app.run_test(size=(120, 40)) as pilot:

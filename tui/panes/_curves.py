@@ -155,6 +155,8 @@ class CurvesPane(Pane):
                 return f"{t} already exists in this well"
             if any(ch.isspace() for ch in t):
                 return "no spaces in a mnemonic"
+            if len(t) > 32:
+                return f"at most 32 characters ({len(t)} now)"
             return None
 
         name = await self.app.push_screen_wait(AskDialog(f"Rename {curve.mnemonic} to", curve.mnemonic, check=check))

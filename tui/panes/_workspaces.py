@@ -38,6 +38,7 @@ class WorkspacesPane(Pane):
         if workspaces is None:
             return
         options = self.query_one(OptionList)
+        self._names = {ws.name for ws in workspaces}
         options.clear_options()
         options.add_options(
             [Option(f"{ws.name}  [dim]{ws.well_count} wells[/]", id=str(ws.id)) for ws in workspaces]
@@ -65,7 +66,18 @@ class WorkspacesPane(Pane):
 
     @work
     async def action_add_workspace(self) -> None:
-        name = await self.app.push_screen_wait(AskDialog(
-            "New workspace name", check=lambda t: None if t.strip() else "a name is required"))
+        taken = getattr(self, "_names", set())
+
+        def check(text: str) -> str | None:  # the backend's rules, said before anything is sent
+            t = text.strip()
+            if not t:
+                return "a name is required"
+            if len(t) > 100:
+                return f"at most 100 characters ({len(t)} now)"
+            if t in taken:
+                return f"a workspace named {t!r} already exists"
+            return None
+
+        name = await self.app.push_screen_wait(AskDialog("New workspace name", check=check))
         if name:
             await self.try_invoke("create_workspace", {"name": name.strip()})
