@@ -107,7 +107,7 @@ class _Task:
                         finished_at=self.finished_at, error=self.error, meta=self.meta)
 
 
-_YIELD_EVERY = 0.0005  # seconds between GIL yields of a progress-reporting thread
+_YIELD_EVERY = 0.0002  # seconds between GIL yields of a progress-reporting thread
 
 
 class TaskManager:

@@ -633,14 +633,14 @@ def row_keypress_flood(cfg: Config) -> Row:
             await asyncio.sleep(random.uniform(0.0005, 0.002))  # sample different moments
         return out
 
-    async def run() -> tuple[list[float], list[float], int, int]:
+    rounds = 3 if cfg.quick else 5  # p99 of one round is noisy: the median of rounds' p99s
+
+    async def run() -> tuple[list[float], list[float], tuple[int, float], int, int]:
         app = KeyApp()
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             await pilot.press("k")  # the real pilot path works too
             check(app.marks == 1, "pilot.press did not reach the binding")
-            with gc_paused():
-                idle = await latencies(app)
             progress_events = [0]
             app.core.listen("task-progress", lambda ev: progress_events.__setitem__(0, progress_events[0] + 1))
             calls = [0, 0.0]
@@ -653,28 +653,33 @@ def row_keypress_flood(cfg: Config) -> Row:
                         i += 1
                         progress((i % 1000) / 1000, None)
                 finally:
-                    calls[0], calls[1] = i, perf() - t0
+                    calls[0] += i
+                    calls[1] += perf() - t0
 
             tasks = app.core.state(TaskManager)
-            task_id = tasks.spawn(flood, name="flood")
-            await asyncio.sleep(0.05)
-            with gc_paused():
-                busy = await latencies(app)
-            tasks.cancel(task_id)
-            info = await tasks.wait(task_id, timeout=10)
-            check(info.state == "cancelled", f"the flood task ended {info.state}")
-            check(app.marks == 1 + 2 * (presses + 10), f"{app.marks} key presses handled")
-            return idle, busy, calls, progress_events[0]
+            idle_p99, busy_p99 = [], []
+            for _ in range(rounds):  # interleaved, so a noisy minute hits both sides
+                with gc_paused():
+                    idle_p99.append(p99(await latencies(app)))
+                task_id = tasks.spawn(flood, name="flood")
+                await asyncio.sleep(0.05)
+                with gc_paused():
+                    busy_p99.append(p99(await latencies(app)))
+                tasks.cancel(task_id)
+                info = await tasks.wait(task_id, timeout=10)
+                check(info.state == "cancelled", f"the flood task ended {info.state}")
+            check(app.marks == 1 + 2 * rounds * (presses + 10), f"{app.marks} key presses handled")
+            return idle_p99, busy_p99, (calls[0], calls[1]), progress_events[0], rounds
 
-    idle, busy, (calls, flood_seconds), delivered = asyncio.run(run())
+    idle, busy, (calls, flood_seconds), delivered, rounds = asyncio.run(run())
     check(calls > 1000, f"the flood task only reported progress {calls} times")
     check(delivered > 0, "no task-progress event was delivered during the flood")
-    t_busy, t_idle = p99(busy), p99(idle)
+    t_busy, t_idle = statistics.median(busy), statistics.median(idle)
     return Row("keypress_flood_vs_idle", t_busy, t_idle, 2.0,
-               "key→handled p99 while a task floods progress vs idle",
+               f"key→handled p99 while a task floods progress vs idle (median of {rounds} rounds)",
                note="Key sent as pilot.press sends it, minus its wait-for-idle (never idle under a flood)",
                absolute={"key_p99_flood_ms": t_busy * 1e3, "key_p99_idle_ms": t_idle * 1e3,
-                         "key_p50_flood_ms": statistics.median(busy) * 1e3, "key_p50_idle_ms": statistics.median(idle) * 1e3,
+                         "key_p99_flood_rounds_ms": max(busy) * 1e3,
                          "flood_progress_calls_per_s": calls / flood_seconds,
                          "flood_progress_delivered": delivered})
 
