@@ -15,9 +15,9 @@ Delivery rules (see the README table):
   and every other listener still gets the event.
 
 Speed matters here (it is the hot path of every pane): one `Event` object is
-made per emit and its `.id` is set per listener before each sync call, so a
-handler that keeps an event past its own call should keep `event.copy()`.
-Async handlers always receive their own event. An idle async listener's handler
+made per emit and its `.id` is set per listener before each call — until a
+handler keeps it (seen from its reference count): the next handler then gets a
+fresh one, so every handler may keep the event it received. An idle async listener's handler
 is stepped during the emit, up to its first real suspension; only then does the
 rest become a task (most handlers never suspend, and a task costs ~10x a step).
 """
@@ -234,7 +234,8 @@ class _Resumed(Coroutine):
             raise
 
 
-# References to an event held only by `_deliver`'s local and the call's argument.
+# References to an event held only by `_deliver`'s local and `_refs`'s argument: more means
+# a handler kept it (stored it, or a suspended coroutine holds it).
 _refs = getattr(sys, "getrefcount", None) or (lambda obj: 1 << 30)  # no refcounts: never reuse
 _UNKEPT = 2
 
@@ -429,7 +430,10 @@ class EventBus:
                 if lst.flow is not None:
                     self._flow(lst, ev)
                     continue
-                ev.id = lst.id
+                if _refs(ev) > _UNKEPT:  # the last handler kept it: it keeps its own
+                    ev = Event(name, payload, lst.id, target, source, ev.seq)
+                else:
+                    ev.id = lst.id
                 try:
                     lst.fn(ev)
                 except Exception as exc:  # isolate: the others still get the event

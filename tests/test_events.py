@@ -131,6 +131,22 @@ async def test_async_handlers_that_keep_their_event_each_keep_their_own():
     assert after_await == [(ids[6], ids[6])]
 
 
+async def test_sync_handlers_that_keep_their_event_keep_their_own_id():
+    app = Builder().build()
+    kept: list[tuple[int, Event]] = []
+    ids = []
+    for keep in (True, False, True, True, False, True):
+        if keep:
+            ids.append(app.listen("k", lambda ev: kept.append((ev.id, ev))).id)
+        else:
+            ids.append(app.listen("k", lambda ev: ev.payload).id)
+    app.emit("k", "p")
+    app.emit("k", "q")
+    assert [ev.id for _, ev in kept] == [i for i, _ in kept]  # nobody's id was overwritten
+    assert [i for i, _ in kept] == [ids[0], ids[2], ids[3], ids[5]] * 2
+    assert [ev.payload for _, ev in kept] == ["p"] * 4 + ["q"] * 4
+
+
 async def test_an_async_handler_runs_to_its_first_await_during_emit_then_in_order():
     app = Builder().build()
     trace: list[str] = []

@@ -142,8 +142,7 @@ class Pane(Vertical, can_focus=False):
     def listen(self, event: str, handler: Callable[[Event], Any | Awaitable[Any]], **kw: Any) -> None:
         """Receive `event` on this window; `handler` runs from this pane's message queue."""
         assert self.window is not None, "listen() before the pane is mounted"
-        event_copy = Event.copy
-        self.window.listen(event, lambda ev: self.post_message(self.CoreEvent(handler, event_copy(ev))), **kw)
+        self.window.listen(event, lambda ev: self.post_message(self.CoreEvent(handler, ev)), **kw)
 
     @on(CoreEvent)
     async def _dispatch_core_event(self, message: CoreEvent) -> None:
