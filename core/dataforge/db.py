@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -28,7 +29,7 @@ import numpy as np
 from .models import CurveData, CurveInfo, CurveStats, NotFound, WellInfo, WorkspaceInfo
 from .paths import database_path
 
-__all__ = ["Database", "SCHEMA_VERSION"]
+__all__ = ["Database", "DatabaseWriteError", "SCHEMA_VERSION"]
 
 MIGRATIONS: list[str] = [
     # v1: the initial schema
@@ -107,9 +108,67 @@ def _rollback(conn: sqlite3.Connection) -> None:
             pass
 
 
+# SQLite's primary result codes (the low byte of an extended code) -> what it means to a user.
+_WRITE_REASONS = {
+    13: "the disk is full",  # SQLITE_FULL (also: the database reached its size limit)
+    8: "the database is read-only",  # SQLITE_READONLY and its extended codes
+    5: "the database is locked by another program",  # SQLITE_BUSY
+    6: "the database is locked by another program",  # SQLITE_LOCKED
+    10: "a disk I/O error",  # SQLITE_IOERR
+    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
+}
+_WRITE_REASON_TEXT = (  # errors raised without a code (by Python code, or older SQLite builds)
+    ("disk is full", 13), ("readonly", 8), ("read-only", 8), ("locked", 5), ("disk i/o", 10),
+    ("unable to open", 14),
+)
+
+
+class DatabaseWriteError(sqlite3.OperationalError):
+    """SQLite refused a write (disk full, read-only, locked, I/O error). The transaction was
+    rolled back, so nothing of it was written. The message says what was being done, why it
+    failed in plain words, and which file, keeping SQLite's own text:
+
+        saving curve 'VSH' to well 3 failed: the disk is full; nothing was written
+        (database /data/dataforge.db: database or disk is full)
+    """
+
+    def __init__(self, operation: str, path: Path, error: sqlite3.OperationalError) -> None:
+        code = getattr(error, "sqlite_errorcode", None)
+        raw = str(error) or type(error).__name__
+        reason = _WRITE_REASONS.get(code & 0xFF) if isinstance(code, int) else None
+        if reason is None:
+            lowered = raw.lower()
+            reason = next((_WRITE_REASONS[c] for text, c in _WRITE_REASON_TEXT if text in lowered),
+                          "SQLite refused the write")
+        self.operation, self.path, self.reason, self.raw = operation, Path(path), reason, raw
+        super().__init__(f"{operation} failed: {reason}; nothing was written (database {path}: {raw})")
+        # Keep SQLite's codes for callers that look at them.
+        self.sqlite_errorcode = code
+        self.sqlite_errorname = getattr(error, "sqlite_errorname", None)
+
+    @property
+    def disk_full(self) -> bool:
+        return self.reason == _WRITE_REASONS[13]
+
+    @property
+    def read_only(self) -> bool:
+        return self.reason == _WRITE_REASONS[8]
+
+
+def _is_read_only(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorname", None) or "").startswith("SQLITE_READONLY") \
+        or "readonly" in str(exc)
+
+
 def _finite(x: float) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+class _ThreadOwner:
+    """Kept in a thread's local storage next to its connection; its death closes the connection."""
+
+    __slots__ = ("__weakref__",)
 
 
 class Database:
@@ -145,10 +204,26 @@ class Database:
             except BaseException:
                 conn.close()
                 raise
-            self._local.conn = conn
+            # The connection is closed when its thread ends: the thread's local storage goes,
+            # and `owner` with it. Every UDF execution runs in a new thread; without this each
+            # one left an open connection (and its file descriptors) behind until the app
+            # closed, and a long session ran out of them.
+            owner = _ThreadOwner()
+            closer = weakref.finalize(owner, self._forget, conn)
+            closer.atexit = False
+            self._local.conn, self._local.owner, self._local.closer = conn, owner, closer
             with self._lock:
                 self._connections.append(conn)
         return conn
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if conn in self._connections:
+                self._connections.remove(conn)
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def _open(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -163,14 +238,12 @@ class Database:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             return
-        self._local.conn = None
-        with self._lock:
-            if conn in self._connections:
-                self._connections.remove(conn)
-        try:
-            conn.close()
-        except sqlite3.Error:
-            pass
+        closer = getattr(self._local, "closer", None)
+        self._local.conn = self._local.owner = self._local.closer = None
+        if closer is not None:
+            closer()  # forgets and closes it, once
+        else:
+            self._forget(conn)
 
     def close(self) -> None:
         self._closed = True
@@ -184,24 +257,55 @@ class Database:
         self._local = threading.local()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One all-or-nothing write transaction, stamped with this process's token."""
-        conn = self._conn()
+    def _write(self, operation: str = "writing to the database") -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing write transaction, stamped with this process's token.
+
+        SQLite's refusals (disk full, read-only, locked, I/O) come out as `DatabaseWriteError`
+        naming `operation` ("saving curve 'VSH' to well 3") and the database file.
+        """
         with self._write_lock:
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                conn = self._begin()
                 try:
                     yield conn
-                    conn.execute("UPDATE meta SET value = ? WHERE key = 'last_writer'", (self.token,))
                     conn.execute("COMMIT")
                 except BaseException:
                     _rollback(conn)
                     raise
+            except DatabaseWriteError:
+                raise  # a nested write's error, already explained
             except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY") \
-                        or "readonly" in str(exc):
+                if _is_read_only(exc):
                     self._discard_conn()
-                raise
+                raise DatabaseWriteError(operation, self.path, exc) from exc
+
+    def _begin(self) -> sqlite3.Connection:
+        """BEGIN IMMEDIATE and the writer's stamp, before the caller writes anything.
+
+        A connection opened while the database was read-only stays read-only after that is
+        fixed (SQLite opened the file read-only); a pool thread may hold one for a long time.
+        It shows here, on the stamp, before any of the caller's work: it is replaced by a
+        fresh connection once, so the first write after the fault is fixed succeeds.
+        """
+        for attempt in (1, 2):
+            retry = attempt == 1
+            conn = self._conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")  # nothing to undo if this fails (nested, locked)
+            except sqlite3.OperationalError as exc:
+                if not (retry and _is_read_only(exc)):
+                    raise
+                self._discard_conn()
+                continue
+            try:
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'last_writer'", (self.token,))
+                return conn
+            except BaseException as exc:
+                _rollback(conn)
+                if not (retry and isinstance(exc, sqlite3.OperationalError) and _is_read_only(exc)):
+                    raise
+                self._discard_conn()
+        raise AssertionError("unreachable")  # the second attempt returns or raises
 
     def _migrate(self) -> None:
         try:
@@ -269,7 +373,7 @@ class Database:
             raise ValueError("a workspace name is required")
         if len(name) > 100:
             raise ValueError("a workspace name has at most 100 characters")
-        with self._write() as conn:
+        with self._write(f"creating workspace {name!r}") as conn:
             if conn.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
                 raise ValueError(f"a workspace named {name!r} already exists")
             cur = conn.execute("INSERT INTO workspaces (name, created_at) VALUES (?, ?)", (name, _now()))
@@ -278,7 +382,7 @@ class Database:
 
     def delete_workspace(self, workspace_id: int) -> None:
         self.get_workspace(workspace_id)
-        with self._write() as conn:
+        with self._write(f"deleting workspace {workspace_id}") as conn:
             conn.execute("DELETE FROM workspaces WHERE id = ?", (workspace_id,))
 
     # ---- wells ------------------------------------------------------------------------------
@@ -320,7 +424,7 @@ class Database:
         if not name:
             raise ValueError("a well name is required")
         rows = [self._curve_row(m, u, d, np.asarray(v, dtype=float), depths) for m, u, d, v in curves]
-        with self._write() as conn:
+        with self._write(f"adding well {name!r} with {len(rows)} curve(s)") as conn:
             if conn.execute("SELECT 1 FROM workspaces WHERE id = ?", (workspace_id,)).fetchone() is None:
                 raise NotFound("workspace", workspace_id)
             step = header.get("step")
@@ -340,7 +444,7 @@ class Database:
 
     def delete_well(self, well_id: int) -> None:
         self.get_well(well_id)
-        with self._write() as conn:
+        with self._write(f"deleting well {well_id}") as conn:
             conn.execute("DELETE FROM wells WHERE id = ?", (well_id,))
 
     # ---- curves --------------------------------------------------------------------------
@@ -402,7 +506,7 @@ class Database:
         """A new curve (never overwrites one), in one transaction."""
         depths = self.get_depths(well_id)
         row = self._curve_row(mnemonic, unit, description, np.asarray(values, dtype=float), depths)
-        with self._write() as conn:
+        with self._write(f"saving curve {row[0]!r} to well {well_id}") as conn:
             if conn.execute("SELECT 1 FROM wells WHERE id = ?", (well_id,)).fetchone() is None:
                 raise NotFound("well", well_id)
             curve_id = self._insert_curve(conn, well_id, row, provenance or {})
@@ -413,7 +517,7 @@ class Database:
         if not _MNEMONIC_RE.match(mnemonic):
             raise ValueError(f"invalid mnemonic {mnemonic!r}: 1–32 characters, no spaces")
         curve = self.get_curve(curve_id)
-        with self._write() as conn:
+        with self._write(f"renaming curve {curve_id} ({curve.mnemonic}) to {mnemonic!r}") as conn:
             clash = conn.execute("SELECT 1 FROM curves WHERE well_id = ? AND id != ? AND upper(mnemonic) = ?",
                                  (curve.well_id, curve_id, mnemonic.upper())).fetchone()
             if clash:
@@ -422,8 +526,8 @@ class Database:
         return self.get_curve(curve_id)
 
     def delete_curve(self, curve_id: int) -> None:
-        self.get_curve(curve_id)
-        with self._write() as conn:
+        curve = self.get_curve(curve_id)
+        with self._write(f"deleting curve {curve_id} ({curve.mnemonic})") as conn:
             conn.execute("DELETE FROM curves WHERE id = ?", (curve_id,))
 
     # ---- reading for plots and tables ---------------------------------------------------------

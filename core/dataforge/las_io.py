@@ -13,6 +13,7 @@ place, so the target is either the previous file or the complete new one.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -28,7 +29,9 @@ import numpy as np
 
 from .models import ImportResult, LasImportError
 
-__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes", "EXPORT_NULL"]
+__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes", "EXPORT_NULL", "LasExportError"]
+
+log = logging.getLogger("core.dataforge")
 
 _DEPTH_NAMES = ("DEPT", "DEPTH", "MD", "TVD", "TVDSS", "INDEX")
 _MAX_BYTES = 512 * 1024 * 1024
@@ -320,11 +323,72 @@ def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
     except ValueError as exc:
         raise LasImportError(f"{name}: {exc}") from None
     except sqlite3.Error as exc:  # locked, read-only, disk full: nothing was written
-        raise LasImportError(f"{name}: not imported, the database could not be written ({exc})") from exc
+        reason = getattr(exc, "reason", None)
+        if reason:  # a DatabaseWriteError: plain words, the database file and SQLite's text
+            detail = f": {reason}; nothing was written (database {exc.path}: {exc.raw})"
+        else:
+            detail = f"; nothing was written ({exc})"
+        raise LasImportError(f"{name}: not imported, the database could not be written{detail}") from exc
     return ImportResult(well=well, curves=infos, warnings=warnings_)
 
 
 # ---- export ---------------------------------------------------------------------------------
+
+_EXPORT_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "it is a folder",
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.EIO: "a disk I/O error",
+}
+
+
+class LasExportError(OSError):
+    """A LAS export could not be written. The message names the file, says why in plain words
+    (keeping the system's text) and that the previous file, if any, is unchanged; `errno` is
+    the system's error number when there was one."""
+
+    def __init__(self, message: str, errno_: int | None = None, filename: str | None = None) -> None:
+        super().__init__(message)
+        self.errno, self.filename, self.message = errno_, filename, message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _export_error(path: Path, exc: OSError, existed: bool) -> LasExportError:
+    code = exc.errno if isinstance(exc.errno, int) else None
+    system = exc.strerror or str(exc) or type(exc).__name__
+    reason = _EXPORT_REASONS.get(code) if code is not None else None
+    detail = f"{reason} ({system})" if reason else system
+    kept = "the existing file is unchanged" if existed else "no file was written"
+    return LasExportError(f"{path}: not exported, {detail}; {kept}", code, str(path))
+
+
+def _database_files(db: Any) -> list[Path]:
+    main = getattr(db, "path", None)
+    if main is None:
+        return []
+    main = Path(main)
+    return [main, *(main.with_name(main.name + s) for s in ("-wal", "-shm", "-journal"))]
+
+
+def _is_database_file(db: Any, path: Path) -> bool:
+    """Whether `path` is the database or one of its side files (also through a link):
+    writing a LAS file over one of them would destroy the data."""
+    target = Path(os.path.realpath(path))
+    for f in _database_files(db):
+        if Path(os.path.realpath(f)) == target:
+            return True
+        try:
+            if target.exists() and f.exists() and os.path.samefile(f, target):
+                return True
+        except (OSError, ValueError):
+            pass
+    return False
 
 
 def _las_mnemonics(names: Sequence[str]) -> list[str]:
@@ -375,6 +439,9 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
         curves = [by_id[cid] for cid in curve_ids]
     if not path.parent.is_dir():
         raise ValueError(f"folder {path.parent} does not exist")
+    if _is_database_file(db, path):
+        raise ValueError(f"{path}: not exported, that is the DataForge database (writing there would "
+                         "destroy it); choose another file")
     depths = db.get_depths(well_id)
     las = lasio.LASFile()
     las.well["WELL"].value = _las_text(well.name)
@@ -392,11 +459,17 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
     step = float(well.step) if regular and well.step else (float(steps[0]) if regular else 0.0)
     for item in ("STRT", "STOP", "STEP"):
         las.well[item].unit = unit
+    existed = os.path.lexists(path)
     try:
         mode = path.stat().st_mode & 0o777  # replacing a file keeps its permissions
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _export_error(path, exc, existed) from exc
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # read-only folder or file system, no permission, name too long
+        raise _export_error(path, exc, existed) from exc
     try:
         os.fchmod(fd, mode)  # mkstemp makes 0600; an exported file is an ordinary file
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
@@ -405,8 +478,13 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    except BaseException as exc:
+        try:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        except OSError:
+            log.warning("could not remove the temporary file %s", tmp)
+        if isinstance(exc, OSError):  # disk full, I/O error, a folder in the way, ...
+            raise _export_error(path, exc, existed) from exc
         raise
     return path
