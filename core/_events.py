@@ -319,6 +319,11 @@ class EventBus:
         self._by_id[lst.id] = lst
         table = self._async if lst.is_async else self._sync
         table[event] = [*table.get(event, ()), lst]  # copy-on-write: emits iterate safely
+        if self._loop is None:
+            # Listening from inside a loop binds the bus to it, so that an emit from a worker
+            # thread is handed to this loop rather than run in the thread (where an
+            # asyncio.Event.set() in the handler would never wake the loop: the CLI hung).
+            self._on_loop_thread()
         return Unlisten(self, lst.id)
 
     def once(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:

@@ -164,3 +164,23 @@ async def test_the_last_progress_is_delivered_before_the_end_even_when_rate_limi
     assert seen[-1] == ("complete",)
     assert seen[-2] == ("progress", 1.0, "step 10000")
     assert len(seen) < 1000  # coalesced, not one event per call
+
+
+async def test_an_app_never_bound_explicitly_still_delivers_thread_task_events_on_its_loop():
+    # `dataforge invoke execute_udf` never called bus.bind(), and its command spawned the task
+    # from a worker thread: the end event was delivered in that thread, wait()'s asyncio.Event
+    # was set off-loop, and the loop slept on (1 run in 15 hung). Listening from inside the
+    # loop now binds the bus to it.
+    app = Builder().manage(TaskManager()).build()
+    tasks = app.state(TaskManager)
+    loop_thread = threading.get_ident()
+    handled_on: list[int] = []
+    app.listen("task-complete", lambda ev: handled_on.append(threading.get_ident()))
+
+    def work(progress, cancel):
+        return 42
+
+    task_id = await asyncio.to_thread(tasks.spawn, work, name="from-a-thread")
+    info = await asyncio.wait_for(tasks.wait(task_id, timeout=5), 10)
+    assert info.state == "completed" and tasks.result(task_id) == 42
+    assert handled_on == [loop_thread]
