@@ -188,7 +188,8 @@ class AppHandle:
     async def _invoke_tapped(self, name: str, args: Any, window: Window | str | None) -> Any:
         label = window.label if isinstance(window, Window) else window
         start = time.perf_counter()
-        record: dict[str, Any] = {"kind": "invoke", "command": name, "args": args, "source": label}
+        record: dict[str, Any] = {"kind": "invoke", "command": name, "args": args, "source": label,
+                                  "started": time.time()}
         try:
             result = await self._invoke(name, args, window)
             record.update(ok=True, result=result)

@@ -288,6 +288,8 @@ async def test_the_event_log_shows_events_and_invokes_and_filters(tmp_path):
         rows = [log.query_one(DataTable).get_row_at(i) for i in range(log.query_one(DataTable).row_count)]
         names = [r[3] for r in rows]
         assert "well-selected" in names and "select_well" in names
+        # An invoke is listed where it started: before the event it caused.
+        assert names.index("select_well") < names.index("well-selected")
         kinds = {r[3]: str(r[2]) for r in rows}
         assert "invoke" in kinds["select_well"] and "event" in kinds["well-selected"]
         assert any(r[4] == "wells-1" for r in rows)  # the source window of the wells pane's invokes

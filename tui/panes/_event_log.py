@@ -103,7 +103,10 @@ class EventLogPane(Pane):
             self._overflow += 1  # the oldest buffered record falls out: never drawn
         self._buffer.append({**record, "time": time.time(), "n": self._seen})
 
-    _tap_invoke = _tap_event
+    def _tap_invoke(self, record: dict[str, Any]) -> None:
+        # Reported when it ends, but shown where it started: before the events it caused.
+        self._tap_event(record)
+        self._buffer[-1]["time"] = record.get("started", self._buffer[-1]["time"])
 
     def _matches(self, record: dict[str, Any]) -> bool:
         needle = self.name_filter.strip().lower()
@@ -113,7 +116,7 @@ class EventLogPane(Pane):
     def _flush(self) -> None:
         if self.paused or not self._buffer:
             return
-        records = [r for r in self._buffer if self._matches(r)]
+        records = sorted((r for r in self._buffer if self._matches(r)), key=lambda r: r["time"])
         self._buffer.clear()
         self._shown += self._overflow  # numbers jump over what a flood made us skip
         self._overflow = 0
