@@ -169,6 +169,39 @@ async def test_check_udf_request_reports_per_field(app):
     assert good.ok and good.inputs == {"curve": gr.id} and good.output_mnemonic == "GR_MA"
 
 
+async def test_udf_output_names_never_clash_or_break_the_rules(app):
+    _, well = await demo_well(app)
+    curves = await app.invoke("list_curves", {"wellId": well.id})
+    gr = next(c for c in curves if c.mnemonic == "GR")
+    request = {"udf_id": "moving_average", "well_id": well.id, "inputs": {"curve": gr.id}}
+    names = []
+    for _ in range(3):  # the default name is numbered when an earlier run took it
+        check = await app.invoke("check_udf_request", {"request": request})
+        started = await app.invoke("execute_udf", {"request": request})
+        info = await app.state(TaskManager).wait(started.execution_id, timeout=30)
+        assert info.state == "completed"
+        names.append(check.output_mnemonic)
+    assert names == ["GR_MA", "GR_MA_2", "GR_MA_3"]
+    after = [c.mnemonic for c in await app.invoke("list_curves", {"wellId": well.id})]
+    assert sorted(after) == sorted([c.mnemonic for c in curves] + names)
+    # A name the user gives must be free and valid: said by the check, refused by the run.
+    for given, message in (("gr", "already has a curve named gr"), ("Gr_Ma_2", "already has a curve"),
+                           ("bad name!", "1–32 characters, no spaces"), ("X" * 33, "1–32 characters")):
+        check = await app.invoke("check_udf_request", {"request": {**request, "output_mnemonic": given}})
+        assert not check.ok and message in check.error
+        with pytest.raises(CommandFailed, match=message.split(":")[0][:20]):
+            await app.invoke("execute_udf", {"request": {**request, "output_mnemonic": given}})
+    assert len(await app.invoke("list_curves", {"wellId": well.id})) == len(after)
+
+
+async def test_a_rule_across_parameters_is_reported_for_the_form(app):
+    _, well = await demo_well(app)
+    check = await app.invoke("check_udf_request", {"request": {
+        "udf_id": "vsh_gr", "well_id": well.id, "parameters": {"gr_clean": 150, "gr_shale": 20}}})
+    assert not check.ok
+    assert check.param_errors == {"parameters": "gr_shale (20.0) must be greater than gr_clean (150.0)"}
+
+
 def _hold_udf(app, gate: threading.Event, started: threading.Event):
     registry = app.state(DataForge).registry
 

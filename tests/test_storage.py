@@ -224,6 +224,10 @@ def test_save_curve_validates_length_mnemonic_and_well(db):
     with pytest.raises(NotFound, match="^well 999 not found$"):
         db.save_curve(999, "X", "", "", np.zeros(10), None)
     assert db.counts() == before
+    db.save_curve(well.id, "NEW", "", "", np.zeros(10), None)
+    with pytest.raises(ValueError, match="already has a curve named new"):  # any case: one name
+        db.save_curve(well.id, "new", "", "", np.ones(10), None)
+    assert [c.mnemonic for c in db.list_curves(well.id)].count("NEW") == 1
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "has space", "x" * 33, None])

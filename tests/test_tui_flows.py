@@ -373,3 +373,27 @@ async def test_a_udf_input_that_takes_any_curve_starts_from_the_selected_curve(t
         await wait_until(lambda: runner.check is not None and not runner.check.ok, pilot=pilot)
         assert runner.check.error == "choose the curve for input 'curve' above"
         assert runner.query_one("#udf-run").disabled
+
+
+async def test_a_rule_across_parameters_is_said_in_the_form(tmp_path):
+    from textual.widgets import Input
+
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "vsh_gr")
+        runner.query_one("#field-gr_clean", Input).value = "150"
+        runner.query_one("#field-gr_shale", Input).value = "20"
+        await wait_until(lambda: runner.check is not None and not runner.check.ok, pilot=pilot)
+        await settle(pilot)
+        said = str(runner.query_one("#udf-check").render())
+        assert "gr_shale (20.0) must be greater than gr_clean (150.0)" in said
+        assert runner.query_one("#udf-run").disabled
+        runner.query_one("#udf-output", Input).value = "GR"  # taken: said before anything runs
+        runner.query_one("#field-gr_shale", Input).value = "200"
+        await wait_until(lambda: runner.check is not None and "already has a curve named GR"
+                         in (runner.check.error or ""), pilot=pilot)
+        await settle(pilot)
+        assert "choose another output mnemonic" in str(runner.query_one("#udf-check").render())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -42,6 +43,23 @@ class ExecutionPlan:
     unit: str
     description: str
     step: float | None
+
+
+_MNEMONIC = re.compile(r"\S{1,32}")
+
+
+def _free_mnemonic(base: str, taken: set[str]) -> str:
+    """`base`, or `base_2`, `base_3`, ... — the first not in `taken` (upper-cased names)."""
+    base = base[:32]
+    if base.upper() not in taken:
+        return base
+    n = 2
+    while True:
+        suffix = f"_{n}"
+        name = base[: 32 - len(suffix)] + suffix
+        if name.upper() not in taken:
+            return name
+        n += 1
 
 
 @dataclass
@@ -96,9 +114,16 @@ class DataForge:
         params = udf.validate_params(_unit_defaults(udf, request.parameters, units))
         out = udf.output_for(params, {n: by_id[c].mnemonic for n, c in mapping.items()},
                              {n: by_id[c].unit for n, c in mapping.items()})
-        mnemonic = (request.output_mnemonic or out.mnemonic).strip()
-        if not mnemonic:
-            raise ValueError("the output mnemonic is empty")
+        taken = {c.mnemonic.upper() for c in curves}
+        if request.output_mnemonic is not None and request.output_mnemonic.strip():
+            mnemonic = request.output_mnemonic.strip()
+            if not _MNEMONIC.fullmatch(mnemonic):
+                raise ValueError(f"output mnemonic {mnemonic!r}: 1–32 characters, no spaces")
+            if mnemonic.upper() in taken:
+                raise ValueError(f"well {well.name!r} already has a curve named {mnemonic}: "
+                                 "choose another output mnemonic")
+        else:  # the UDF's default name, numbered when an earlier run took it: GR_MA, GR_MA_2, ...
+            mnemonic = _free_mnemonic(out.mnemonic.strip(), taken)
         return ExecutionPlan(request, well.name, dict(mapping), params, mnemonic, out.unit,
                              out.description, well.step)
 
@@ -118,6 +143,8 @@ class DataForge:
         except UdfInputError as exc:
             return UdfCheck(ok=False, param_errors=param_errors, error=str(exc),
                             input_errors={getattr(exc, "input_name", None) or "inputs": str(exc)})
+        except ValueError as exc:  # the output mnemonic (invalid, or taken), a well elsewhere
+            return UdfCheck(ok=False, param_errors=param_errors, error=str(exc))
         if plan is None or param_errors:
             return UdfCheck(ok=False, param_errors=param_errors or {"parameters": "invalid"})
         return UdfCheck(ok=True, inputs=dict(plan.inputs), parameters=plan.params.model_dump(mode="json"),

@@ -509,6 +509,9 @@ class Database:
         with self._write(f"saving curve {row[0]!r} to well {well_id}") as conn:
             if conn.execute("SELECT 1 FROM wells WHERE id = ?", (well_id,)).fetchone() is None:
                 raise NotFound("well", well_id)
+            if conn.execute("SELECT 1 FROM curves WHERE well_id = ? AND upper(mnemonic) = ?",
+                            (well_id, row[0].upper())).fetchone():
+                raise ValueError(f"the well already has a curve named {row[0]}")
             curve_id = self._insert_curve(conn, well_id, row, provenance or {})
         return self.get_curve(curve_id)
 

@@ -202,8 +202,12 @@ class UdfRunnerPane(Pane):
             forms.first().show_errors(check.param_errors if check else {})
         message = ""
         if check is not None and not check.ok:
-            message = "\n".join(f"⚠ {m}" for m in ([check.error] if check.error else [])
-                                if m) or ("⚠ fix the highlighted parameters" if check.param_errors else "")
+            fields = set(forms.first().properties) if forms else set()
+            # errors about no one field (gr_shale must exceed gr_clean) have no field to sit under
+            loose = [m for k, m in check.param_errors.items() if k not in fields]
+            lines = ([check.error] if check.error else []) + loose
+            message = "\n".join(f"⚠ {m}" for m in lines if m) or (
+                "⚠ fix the highlighted parameters" if check.param_errors else "")
         elif check is not None:
             message = f"[green]✓[/] will write [b]{check.output_mnemonic}[/] ({check.output_unit or 'no unit'})"
         box = self.query_one("#udf-check", Static)
