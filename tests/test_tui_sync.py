@@ -241,3 +241,32 @@ async def test_cycling_to_a_pane_focuses_its_first_control_so_enter_works(tmp_pa
         assert overlay.option_count == len(udfs) + 1  # the prompt, then every UDF
         rows = overlay.region.height - 2  # inside its border: the prompt and the first UDFs
         assert rows >= min(10, len(udfs) + 1)
+
+
+async def test_text_fields_do_not_swallow_the_app_keys(tmp_path):
+    from textual.widgets import Input
+
+    layout = L.Split("horizontal", (L.Leaf("wells-1", "wells"), L.Leaf("event-log-1", "event-log")))
+    app = make_app(tmp_path, layout)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        log = app.query_one("#event-log-1")
+        for _ in range(3):
+            if app.focused_pane() is log:
+                break
+            await pilot.press("o")
+            await settle(pilot, 1)
+        assert isinstance(app.focused, DataTable)  # the table, not the filter box
+        await pilot.press("slash")  # into the filter on purpose
+        await settle(pilot, 1)
+        assert isinstance(app.focused, Input)
+        await pilot.press("a", "b")
+        await pilot.press("escape")  # and out again: keys act on the pane once more
+        await settle(pilot, 1)
+        assert isinstance(app.focused, DataTable) and log.query_one(Input).value == "ab"
+        await pilot.press("z")
+        await settle(pilot, 1)
+        assert app.screen.maximized is log
+        await pilot.press("escape")  # not in a field: the app's escape (unzoom) applies
+        await settle(pilot, 1)
+        assert app.screen.maximized is None

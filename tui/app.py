@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, Horizontal, ScrollableContainer, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
@@ -27,7 +27,7 @@ from core import AppHandle
 from core.dataforge.api import Settings
 
 from . import layout as L
-from .pane import PANE_KINDS, Pane
+from .pane import PANE_KINDS, Pane, first_control
 from .panes import register_all
 from .status import StatusBar
 
@@ -242,12 +242,7 @@ class DataForgeApp(App[int]):
             pane = self.query_one(f"#{pane_id}", Pane)
         except Exception:
             return
-        # The first control in focus order (what Tab would reach), not a scroll container
-        # around it: Enter on a focused VerticalScroll does nothing, which reads as broken.
-        inside = [w for w in self.screen.focus_chain if pane in w.ancestors_with_self]
-        target = next((w for w in inside if not isinstance(w, ScrollableContainer)), None)
-        if target is None and inside:
-            target = inside[0]
+        target = first_control(pane)
         if target is not None:
             target.focus()
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar
 
 from textual import on
+from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.widget import Widget
+from textual.widgets import Input
 
 from core import Event, InvokeError, Window
 from core.dataforge.api import DepthWindow, Selection, Settings
@@ -24,7 +28,7 @@ from core.stores import writable
 if TYPE_CHECKING:
     from core import AppHandle
 
-__all__ = ["Pane", "PANE_KINDS", "register_pane"]
+__all__ = ["Pane", "PANE_KINDS", "register_pane", "first_control"]
 
 PANE_KINDS: dict[str, type["Pane"]] = {}
 
@@ -32,6 +36,20 @@ PANE_KINDS: dict[str, type["Pane"]] = {}
 def register_pane(cls: type["Pane"]) -> type["Pane"]:
     PANE_KINDS[cls.KIND] = cls
     return cls
+
+
+def first_control(pane: Widget, *, text_fields: bool = True) -> Widget | None:
+    """The control Tab would reach first in `pane`, skipping the plain scroll containers
+    around forms (Enter does nothing there), and text fields unless allowed: focused, they
+    swallow the app's keys (z, o, x typed into a filter)."""
+    inside = [w for w in pane.screen.focus_chain if pane in w.ancestors]
+    controls = [w for w in inside if isinstance(w, ScrollView) or not isinstance(w, ScrollableContainer)]
+    keys_safe = [w for w in controls if not isinstance(w, Input)]
+    if keys_safe:
+        return keys_safe[0]
+    if text_fields and controls:
+        return controls[0]
+    return None
 
 
 class Pane(Vertical, can_focus=False):
@@ -44,6 +62,7 @@ class Pane(Vertical, can_focus=False):
 
     BINDINGS = [
         Binding("p", "toggle_pinned", "Pin/link", tooltip="Follow the shared selection, or keep this pane's own"),
+        Binding("escape", "leave_field", "Leave the field", show=False),
     ]
 
     linked: reactive[bool] = reactive(True)
@@ -173,6 +192,17 @@ class Pane(Vertical, can_focus=False):
         source = self.window.sync("selection") if self.linked else self.local_selection
         self.bind(source, "selection")
         self._selection_unsub = self._unsubscribers[-1]
+
+    def action_leave_field(self) -> None:
+        """Escape in a text field hands the keys back to the pane (z, o, x act again)."""
+        focused = self.app.focused
+        if not isinstance(focused, Input) or self not in focused.ancestors:
+            raise SkipAction()  # not ours: the app's escape (e.g. unzoom) applies
+        target = first_control(self, text_fields=False)
+        if target is not None:
+            target.focus()
+        else:
+            self.app.set_focus(None)
 
     def action_toggle_pinned(self) -> None:
         if self.linked:
