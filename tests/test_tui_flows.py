@@ -141,6 +141,10 @@ async def test_invalid_parameters_are_shown_inline_and_nothing_is_sent(tmp_path)
         runner.query_one("#field-window").value = "abc"
         await settle(pilot)
         assert "valid integer" in str(runner.query_one("#error-window").render())
+        runner.query_one("#field-window").value = ""
+        await settle(pilot)
+        await wait_until(lambda: "required" in str(runner.query_one("#error-window").render()), pilot=pilot)
+        assert "a value is required (the default is 5)" in str(runner.query_one("#error-window").render())
 
 
 LINKED_TRACKS = L.Split("horizontal", (L.Leaf("log-tracks-1", "log-tracks"), L.Leaf("log-tracks-2", "log-tracks"),
@@ -397,3 +401,45 @@ async def test_a_rule_across_parameters_is_said_in_the_form(tmp_path):
                          in (runner.check.error or ""), pilot=pilot)
         await settle(pilot)
         assert "choose another output mnemonic" in str(runner.query_one("#udf-check").render())
+
+
+async def test_delete_asks_with_no_as_the_default_and_every_count_follows(tmp_path):
+    app = make_app(tmp_path, L.Split("horizontal", (L.Leaf("wells-1", "wells"), L.Leaf("curves-1", "curves"))))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        well = demo["well"]
+        table = app.query_one("#curves-1").query_one(DataTable)
+        table.focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("enter")  # the focused button is No
+        await settle(pilot)
+        assert len(await app.core.invoke("list_curves", {"wellId": well.id})) == well.curve_count
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_until(lambda: table.row_count == well.curve_count - 1, pilot=pilot)
+        wells = app.query_one("#well-list")
+        await wait_until(lambda: f"{well.curve_count - 1} curves" in str(wells.get_option_at_index(0).prompt),
+                         pilot=pilot)
+
+
+async def test_the_runner_names_the_target_well_and_forgets_an_old_result(tmp_path):
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 1)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "vsh_gr")
+        await wait_until(lambda: demo["well"].name in str(runner.query_one("#udf-check").render()), pilot=pilot)
+        assert f"to well {demo['well'].name}" in str(runner.query_one("#udf-check").render())
+        await runner.action_cancel()  # nothing running: said, not silently ignored
+        await settle(pilot)
+        assert any("Nothing is running" in n.message for n in app._notifications)
+        await runner.action_run()
+        await wait_until(lambda: "done" in str(runner.query_one("#udf-status").render()), pilot=pilot)
+        runner.query_one("#udf-select", Select).value = "moving_average"  # straight after the run
+        await settle(pilot)
+        assert str(runner.query_one("#udf-status").render()) == ""
+        assert "choose the curve" in str(runner.query_one("#udf-check").render())

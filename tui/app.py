@@ -86,12 +86,12 @@ class DataForgeApp(App[int]):
     TITLE = "DataForge Compute"
     BINDINGS = [
         Binding("s", "split('horizontal')", "Split ⇆", tooltip="Split the focused pane side by side"),
-        Binding("S", "split('vertical')", "Split ⇅", tooltip="Split the focused pane stacked"),
+        Binding("S", "split('vertical')", "Split ⇅", tooltip="Split the focused pane stacked", show=False),
         Binding("n", "split_pick", "New pane…", tooltip="Split, choosing the new pane's kind"),
         Binding("x", "close_pane", "Close"),
         Binding("o", "cycle_focus", "Next pane"),
         Binding("z", "zoom", "Zoom"),
-        Binding("K", "change_kind", "Kind…", tooltip="Change the focused pane's kind"),
+        Binding("K", "change_kind", "Kind…", tooltip="Change the focused pane's kind", show=False),
         Binding("f2", "settings", "Settings"),
         Binding("q", "quit", "Quit"),
     ]
@@ -113,7 +113,7 @@ class DataForgeApp(App[int]):
         yield LoadingIndicator(id="loading")
         yield LayoutView(id="layout")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)  # the pane's keys and the app's fit in 160 columns
 
     async def on_mount(self) -> None:
         self.watch(self.screen, "maximized", self._maximized_changed, init=False)

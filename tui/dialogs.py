@@ -72,6 +72,9 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Button("Yes", variant="error", id="yes")
                 yield Button("No", id="no")
 
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # Enter must not destroy anything: Yes is y or a click
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

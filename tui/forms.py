@@ -120,7 +120,10 @@ class ParamsForm(Widget):
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, prop in self.properties.items():
-            widget = self.query_one(f"#field-{name}")
+            found = self.query(f"#field-{name}")
+            if not found:  # still being composed (the UDF was just changed): not a value yet
+                continue
+            widget = found.first()
             if isinstance(widget, Input):
                 out[name] = parse_value(prop, widget.value)
             elif isinstance(widget, Switch):
@@ -131,13 +134,19 @@ class ParamsForm(Widget):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         """Show one message under each field in `errors`; clear the others."""
-        for name in self.properties:
-            box = self.query_one(f"#error-{name}", Static)
+        for name, prop in self.properties.items():
+            boxes, fields = self.query(f"#error-{name}"), self.query(f"#field-{name}")
+            if not boxes or not fields:  # still being composed
+                continue
+            box, widget = boxes.first(Static), fields.first()
             message = errors.get(name)
+            if message and isinstance(widget, Input) and not widget.value.strip():
+                # pydantic would say "unable to parse string as an integer" about nothing
+                default = prop.get("default")
+                message = "a value is required" + (f" (the default is {default})" if default is not None else "")
             box.update(f"⚠ {message}" if message else "")
             box.set_class(not message, "-empty")
-            field = self.query_one(f"#field-{name}")
-            field.set_class(bool(message), "-invalid")
+            widget.set_class(bool(message), "-invalid")
 
     @on(Input.Changed)
     @on(Switch.Changed)

@@ -40,7 +40,7 @@ class UdfRunnerPane(Pane):
 
     udf_id: reactive[str | None] = reactive(None)
     execution_id: reactive[str | None] = reactive(None)
-    check: reactive[UdfCheck | None] = reactive(None)
+    check: reactive[UdfCheck | None] = reactive(None, always_update=True)  # same errors, new text to explain
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="udf-body"):
@@ -95,6 +95,7 @@ class UdfRunnerPane(Pane):
     async def _load_curves(self) -> None:
         well = self.selection.well_id
         self._loaded_well = well
+        self._well = await self.try_invoke("get_well", {"wellId": well}) if well is not None else None
         curves = await self.try_invoke("list_curves", {"wellId": well}) if well is not None else []
         self._curves = curves or []
         await self._build_inputs()
@@ -114,6 +115,8 @@ class UdfRunnerPane(Pane):
         event.stop()
         udf_id = event.value if event.value is not Select.NULL else None
         self.udf_id = udf_id
+        if self.execution_id is None:
+            self._status("")  # the last run's "done" is about another UDF
         udf = self._udfs.get(udf_id or "")
         self.query_one("#udf-description", Static).update(
             "" if udf is None else f"{udf.description}\n[dim]→ {udf.output.mnemonic}"
@@ -209,7 +212,9 @@ class UdfRunnerPane(Pane):
             message = "\n".join(f"⚠ {m}" for m in lines if m) or (
                 "⚠ fix the highlighted parameters" if check.param_errors else "")
         elif check is not None:
-            message = f"[green]✓[/] will write [b]{check.output_mnemonic}[/] ({check.output_unit or 'no unit'})"
+            well = self._well_name()
+            message = (f"[green]✓[/] will write [b]{check.output_mnemonic}[/] ({check.output_unit or 'no unit'})"
+                       + (f" to well [b]{well}[/]" if well else ""))
         box = self.query_one("#udf-check", Static)
         box.update(message)
         box.set_class(check is not None and not check.ok, "-error")
@@ -243,8 +248,10 @@ class UdfRunnerPane(Pane):
 
     @on(Button.Pressed, "#udf-cancel")
     async def action_cancel(self) -> None:
-        if self.execution_id is not None:
-            await self.try_invoke("cancel_execution", {"executionId": self.execution_id})
+        if self.execution_id is None:
+            self.notify("Nothing is running in this pane.", title=self.TITLE, timeout=3)
+            return
+        await self.try_invoke("cancel_execution", {"executionId": self.execution_id})
 
     def _on_progress(self, event) -> None:
         payload = event.payload
@@ -275,6 +282,10 @@ class UdfRunnerPane(Pane):
         else:
             bar.update(progress=0.0)
             self._status("[yellow]cancelled[/]: nothing was saved")
+
+    def _well_name(self) -> str | None:
+        """The selected well's name (the run's target), from the curves loaded for it."""
+        return self._well.name if getattr(self, "_well", None) is not None else None
 
     def _status(self, text: str) -> None:
         self.query_one("#udf-status", Static).update(text)

@@ -28,8 +28,14 @@ class WellsPane(Pane):
         self._wells: dict[int, WellInfo] = {}
         self._loaded_for: int | None = -1
         self.listen("well-added", lambda ev: self.reload())
+        for name in ("curve-added", "curve-deleted"):  # the "N curves" beside each well
+            self.listen(name, self._on_curve_count_changed)
         self.listen("data-refreshed", lambda ev: self.reload())
         self.reload()
+
+    def _on_curve_count_changed(self, event) -> None:
+        if event.payload.get("well_id") in getattr(self, "_wells", {}):
+            self.reload()
 
     def reload(self) -> None:
         self.run_worker(self._load, group="load", exclusive=True)
