@@ -137,7 +137,7 @@ class AppHandle:
         """Check the ACL and build the command's keyword arguments (raises `InvokeError`)."""
         spec = self._commands.get(name)
         if spec is None:
-            raise CommandNotFound(name)
+            raise CommandNotFound(name, known=self._commands)
         if window is not None:
             if type(window) is str:
                 window = self._window_for(window)

@@ -7,7 +7,8 @@ Tauri's wording so that Tauri users recognise them.
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from typing import Any, Iterable
 
 __all__ = [
     "InvokeError",
@@ -16,6 +17,7 @@ __all__ = [
     "StateNotManaged",
     "CommandFailed",
     "PermissionDenied",
+    "close_matches",
 ]
 
 
@@ -38,10 +40,20 @@ class InvokeError(Exception):
 
 
 class CommandNotFound(InvokeError):
+    """No command has that name. Given the registered names (`known=`), `.suggestions` holds
+    the close ones and the message asks "did you mean ...?"."""
+
     kind = "command-not-found"
 
-    def __init__(self, command: str) -> None:
-        super().__init__(f"Command {command} not found", command=command)
+    def __init__(self, command: str, *, known: Iterable[str] | None = None) -> None:
+        self.suggestions: list[str] = close_matches(command, known) if known is not None else []
+        message = f"Command {command} not found"
+        if self.suggestions:
+            message += f"; did you mean {' or '.join(self.suggestions)}?"
+        super().__init__(message, command=command)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "suggestions": self.suggestions}
 
 
 class InvalidArgs(InvokeError):
@@ -86,3 +98,30 @@ class PermissionDenied(InvokeError):
     """A window called a command (or emitted an event) its capabilities do not allow."""
 
     kind = "permission-denied"
+
+
+def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The names in `known` closest to `name`, best first: `difflib` matches, keeping only
+    those about as close as the best one (`list_workspace` gives `list_workspaces`, not
+    every `*_workspace`), or the same name spelt another way (`ListWorkspaces`)."""
+    names = [k for k in known if isinstance(k, str)]
+    if not isinstance(name, str) or not names:
+        return []
+
+    def squash(s: str) -> str:
+        return s.lower().replace("_", "").replace("-", "")
+
+    same = [k for k in names if squash(k) == squash(name) and k != name]
+    if same:
+        return same[:n]
+    matcher = difflib.SequenceMatcher(b=name)
+    scored = []
+    for k in names:
+        matcher.set_seq1(k)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+            score = matcher.ratio()
+            if score >= 0.6:
+                scored.append((score, k))
+    scored.sort(key=lambda sk: (-sk[0], sk[1]))
+    best = scored[0][0] if scored else 0.0
+    return [k for score, k in scored[:n] if score >= best - 0.1]

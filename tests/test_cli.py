@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +53,10 @@ def test_errors_are_one_line_on_stderr_with_a_non_zero_exit(tmp_path):
 def test_import_then_export_round_trips(tmp_path):
     out = run(tmp_path, "import", str(SAMPLE), "--workspace", "Field A")
     assert out.returncode == 0 and "AAAAA_2" in out.stderr
+    well_id = re.search(r"well 'AAAAA_2' \(id (\d+)\)", out.stderr).group(1)
     target = tmp_path / "out.las"
-    out = run(tmp_path, "export", "AAAAA_2", str(target), "--curves", "DT,RHOB")
+    # By id: "Samples" has a well of that name too (the same file, shipped).
+    out = run(tmp_path, "export", well_id, str(target), "--curves", "DT,RHOB")
     assert out.returncode == 0
     again, original = lasio.read(str(target)), lasio.read(str(SAMPLE))
     assert [c.mnemonic for c in again.curves] == ["DEPT", "DT", "RHOB"]
@@ -73,3 +76,98 @@ def test_schema_is_json_schema_of_every_command_and_event(tmp_path):
     schema = json.loads(run(tmp_path, "schema").stdout)
     assert {"list_workspaces", "execute_udf", "import_las"} <= set(schema["commands"])
     assert {"curve-added", "execution-progress"} <= set(schema["events"])
+
+
+def test_an_unknown_command_suggests_the_close_one(tmp_path):
+    out = run(tmp_path, "invoke", "list_workspace")
+    assert out.returncode == 1
+    assert out.stderr.strip() == ("dataforge: Command list_workspace not found; "
+                                  "did you mean list_workspaces?")
+
+
+def test_invoke_help_and_invoke_alone_list_the_commands(tmp_path):
+    for args in (("invoke", "--help"), ("invoke",)):
+        out = run(tmp_path, *args)
+        assert out.returncode == 0, (args, out.stderr)
+        listed = {line.split()[0] for line in out.stdout.splitlines() if line.startswith("  ")
+                  and not line.startswith("   ")}
+        assert {"list_workspaces", "list_wells", "execute_udf", "import_las", "ping"} <= listed, out.stdout
+        assert "list_wells             workspaceId" in out.stdout  # its JSON keys
+        assert "export_las             wellId, path, [curveIds]" in out.stdout
+    assert not any(tmp_path.iterdir())  # listing the commands opens no data dir
+
+
+def test_an_any_curve_udf_input_error_names_the_inputs_field(tmp_path):
+    wells = json.loads(run(tmp_path, "invoke", "list_wells", '{"workspaceId": 1}').stdout)
+    out = run(tmp_path, "invoke", "execute_udf",
+              json.dumps({"request": {"udf_id": "moving_average", "well_id": wells[0]["id"]}}))
+    assert out.returncode == 1
+    assert "accepts any curve: choose one explicitly with inputs={'curve': <curve id>}" in out.stderr
+    assert "overrides" not in out.stderr
+
+
+def test_the_schema_describes_the_udf_request_to_its_users(tmp_path):
+    schema = json.loads(run(tmp_path, "schema").stdout)
+    request = schema["commands"]["execute_udf"]["args"]["$defs"]["ExecuteUdfRequest"]
+    assert request["description"].startswith("What to run: a UDF on one well")
+    assert all(prop.get("description") for prop in request["properties"].values())
+    assert "inputs=" not in request["properties"]["inputs"]["description"]
+
+    def descriptions(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("description"), str):
+                yield node["description"]
+            for value in node.values():
+                yield from descriptions(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from descriptions(value)
+
+    assert not [d for d in descriptions(schema) if "seed" in d.lower()]
+
+
+def test_demo_says_what_it_adds_in_its_help_and_its_output(tmp_path):
+    help_text = run(tmp_path, "demo", "--help").stdout
+    assert "recreate" not in help_text and "'Demo 2'" in " ".join(help_text.split())
+    out = run(tmp_path, "invoke", "list_workspaces")  # a new data dir gets 'Demo' and 'Samples'
+    out = run(tmp_path, "demo")
+    assert out.returncode == 0, out.stderr
+    ws = [w for w in json.loads(run(tmp_path, "invoke", "list_workspaces").stdout) if w["name"] == "Demo 2"]
+    assert out.stdout == f"created workspace 'Demo 2' (id {ws[0]['id']}) with 3 demo wells\n"
+
+
+def test_demo_in_a_new_data_dir_reports_both_workspaces(tmp_path):
+    out = run(tmp_path, "demo")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "created workspace 'Demo' (id 1) with 3 demo wells"
+    assert lines[1].startswith("created workspace 'Samples' (id 2) with ") and "sample wells" in lines[1]
+
+
+def test_import_says_which_workspace_the_well_went_into(tmp_path):
+    help_text = " ".join(run(tmp_path, "import", "--help").stdout.split())
+    assert "default: the oldest workspace, which is 'Demo' in a new data dir" in help_text
+    out = run(tmp_path, "import", str(SAMPLE))
+    assert out.returncode == 0, out.stderr
+    line = next(line for line in out.stderr.splitlines() if "AAAAA_2" in line)
+    assert "in workspace 'Demo' (id 1, the default)" in line, out.stderr
+    out = run(tmp_path, "import", str(SAMPLE), "--workspace", "Field A")
+    assert "in workspace 'Field A' (id 3)" in out.stderr and "the default" not in out.stderr
+
+
+def test_export_refuses_a_well_name_two_wells_share(tmp_path):
+    for workspace in ("Field A", "Field B"):
+        assert run(tmp_path, "import", str(SAMPLE), "--workspace", workspace).returncode == 0
+    wells = []
+    for ws in json.loads(run(tmp_path, "invoke", "list_workspaces").stdout):
+        wells += json.loads(run(tmp_path, "invoke", "list_wells", json.dumps({"workspaceId": ws["id"]})).stdout)
+    ids = sorted(w["id"] for w in wells if w["name"] == "AAAAA_2")
+    assert len(ids) == 3  # the shipped sample in "Samples", and the two imports
+    target = tmp_path / "out.las"
+    out = run(tmp_path, "export", "AAAAA_2", str(target))
+    assert out.returncode == 1 and not target.exists()
+    assert out.stderr == (f"dataforge: 3 wells are named 'AAAAA_2' "
+                          f"(ids {', '.join(map(str, ids))}): give the id\n")
+    out = run(tmp_path, "export", str(ids[-1]), str(target))  # the id picks one
+    assert out.returncode == 0, out.stderr
+    assert target.exists()

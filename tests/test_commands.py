@@ -125,6 +125,38 @@ async def test_unknown_command():
     app = make_app()
     with pytest.raises(CommandNotFound, match="^Command nope not found$"):
         await app.invoke("nope")
+    name = next(iter(app.commands))  # a registered name, mistyped: invoke itself suggests it
+    with pytest.raises(CommandNotFound, match=f"did you mean {name}\\?$") as info:
+        await app.invoke(name[:-1])
+    assert info.value.suggestions == [name]
+
+
+@pytest.mark.parametrize("name, suggestions", [
+    ("list_workspace", ["list_workspaces"]),  # not every `*_workspace` too
+    ("ListWorkspaces", ["list_workspaces"]),
+    ("list-wells", ["list_wells"]),
+    ("get_curve_stat", ["get_curve_stats"]),
+    ("nope", []),
+])
+def test_command_not_found_suggests_close_registered_names(name, suggestions):
+    known = ["list_workspaces", "select_workspace", "create_workspace", "list_wells",
+             "get_curve_stats", "get_curve_data"]
+    err = CommandNotFound(name, known=known)
+    assert err.suggestions == suggestions
+    assert err.command == name and isinstance(err, InvokeError)
+    if suggestions:
+        assert str(err) == f"Command {name} not found; did you mean {suggestions[0]}?"
+    else:
+        assert str(err) == f"Command {name} not found"
+    assert err.to_dict() == {"kind": "command-not-found", "command": name, "message": str(err),
+                             "suggestions": suggestions}
+
+
+def test_command_not_found_without_known_names_keeps_tauris_message():
+    err = CommandNotFound("nope")
+    assert str(err) == "Command nope not found" and err.suggestions == []
+    assert CommandNotFound("x", known={"y": 1}).suggestions == []  # a dict of specs works too
+    assert CommandNotFound("lst_wells", known={"list_wells": object()}).suggestions == ["list_wells"]
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,26 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose epilog can be computed when help is asked for
+    (`epilog_fn`): the list of invokable commands costs an import nobody else needs."""
+
+    def __init__(self, *args: Any, epilog_fn: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.epilog_fn = epilog_fn
+
+    def format_help(self) -> str:
+        if self.epilog_fn is not None:
+            self.epilog = self.epilog_fn()
+        return super().format_help()
+
+
+DEFAULT_WORKSPACE_HELP = ("workspace name, created if missing (default: the oldest workspace, "
+                          "which is 'Demo' in a new data dir)")
+DEMO_HELP = ("add a workspace with three synthetic demo wells, named 'Demo' (or 'Demo 2', "
+             "'Demo 3', ... if taken); existing data is kept")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dataforge",
@@ -27,32 +47,66 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", metavar="DIR",
                    help="data directory (default: $DATAFORGE_DATA_DIR or the user data dir)")
-    sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=_Parser)
     sub.add_parser("run", help="start the terminal app (the default)")
-    imp = sub.add_parser("import", help="import LAS files as wells")
+    imp = sub.add_parser("import", help="import LAS files as wells",
+                         description="Import LAS files as wells, each into the workspace given "
+                                     "with --workspace, or else the oldest workspace ('Demo' in a "
+                                     "new data dir). Each imported well is reported with its workspace.")
     imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--workspace", metavar="NAME", help="workspace name (created if missing)")
+    imp.add_argument("--workspace", metavar="NAME", help=DEFAULT_WORKSPACE_HELP)
     exp = sub.add_parser("export", help="export a well to LAS 2.0")
-    exp.add_argument("well", metavar="WELL", help="well id or name")
+    exp.add_argument("well", metavar="WELL", help="well id or name (give the id if two wells share the name)")
     exp.add_argument("file", metavar="FILE")
     exp.add_argument("--curves", metavar="MNEMONICS", help="comma-separated curves (default: all)")
-    inv = sub.add_parser("invoke", help="invoke any command; JSON result on stdout")
-    inv.add_argument("command", metavar="COMMAND")
-    inv.add_argument("args", nargs="?", default="{}", metavar="JSON_ARGS")
+    inv = sub.add_parser("invoke", help="invoke any command; JSON result on stdout",
+                         description="Invoke one backend command with JSON args; the result is\n"
+                                     "printed as JSON. Without COMMAND, list the commands.",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog_fn=commands_help)
+    inv.add_argument("command", nargs="?", metavar="COMMAND", help="one of the commands below")
+    inv.add_argument("args", nargs="?", default="{}", metavar="JSON_ARGS",
+                     help='the args as a JSON object, e.g. \'{"workspaceId": 1}\' (default: {})')
     inv.add_argument("--no-wait", action="store_true",
                      help="execute_udf: return the execution id without waiting")
     sub.add_parser("schema", help="JSON Schema of every command and event")
-    sub.add_parser("demo", help="recreate the demo data")
+    sub.add_parser("demo", help=DEMO_HELP, description=DEMO_HELP[0].upper() + DEMO_HELP[1:] + ".")
     shots = sub.add_parser("screenshots", help="write SVG screenshots of the main screens")
     shots.add_argument("--out", default="screenshots", metavar="DIR")
     return p
 
 
+def _command_specs() -> dict[str, Any]:
+    """The commands `dataforge invoke` can call: those `build_app` registers, without opening a data dir."""
+    from core._commands import get_spec
+    from core.dataforge.commands import COMMANDS
+
+    return {spec.name: spec for spec in map(get_spec, COMMANDS)}
+
+
+def commands_help() -> str:
+    """The epilog of `dataforge invoke --help`: every command, its JSON keys and what it does."""
+    lines = ["commands (JSON keys; [optional]):"]
+    specs = _command_specs()
+    width = max(map(len, specs))
+    for name in sorted(specs):
+        spec = specs[name]
+        keys = ", ".join(a.camel if a.required else f"[{a.camel}]" for a in spec.args) or "-"
+        doc = spec.doc.splitlines()[0] if spec.doc else ""
+        lines.append(f"  {name:<{width}}  {keys}" + (f"  — {doc}" if doc else ""))
+    lines.append("")
+    lines.append("`dataforge schema` gives the JSON Schema of every command's args and result.")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.data_dir:
         os.environ["DATAFORGE_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
     cmd = args.cmd or "run"
+    if cmd == "invoke" and args.command is None:  # `dataforge invoke`: what can I invoke?
+        parser.parse_args(["invoke", "--help"])  # prints the help with the commands, exits 0
     try:
         if cmd == "run":
             return _run_app()
@@ -110,8 +164,13 @@ async def _dispatch(cmd: str, args: argparse.Namespace, app) -> int:
         from core.dataforge.demo import create_demo
 
         df = app.state(DataForge)
+        before = {w.id for w in df.db.list_workspaces()}
         ws = await asyncio.to_thread(create_demo, df.db)
-        print(f"demo data created in workspace {ws}")
+        print(f"created workspace {ws.name!r} (id {ws.id}) with {ws.well_count} demo wells")
+        for other in df.db.list_workspaces():
+            if other.id not in before and other.id != ws.id:
+                print(f"created workspace {other.name!r} (id {other.id}) with "
+                      f"{other.well_count} sample wells")
         return 0
     if cmd == "import":
         return await _import(app, args)
@@ -122,7 +181,7 @@ async def _dispatch(cmd: str, args: argparse.Namespace, app) -> int:
             payload = json.loads(args.args)
         except json.JSONDecodeError as exc:
             raise _CliError(f"JSON_ARGS is not valid JSON: {exc.msg} at column {exc.colno}") from exc
-        result = await app.invoke(args.command, payload)
+        result = await app.invoke(args.command, payload)  # an unknown name says "did you mean"
         if args.command == "execute_udf" and not args.no_wait:
             result = await _follow_execution(app, result.execution_id)
         print(json.dumps(to_jsonable(result), indent=2))
@@ -137,6 +196,10 @@ async def _workspace_id(app, name: str | None) -> int | None:
         if ws.name == name:
             return ws.id
     return (await app.invoke("create_workspace", {"name": name})).id
+
+
+async def _workspace_names(app) -> dict[int, str]:
+    return {ws.id: ws.name for ws in await app.invoke("list_workspaces")}
 
 
 async def _import(app, args: argparse.Namespace) -> int:
@@ -157,10 +220,14 @@ async def _import(app, args: argparse.Namespace) -> int:
                                                       "workspaceId": ws})
             except InvokeError as exc:
                 failures += 1
-                console.print(f"[red]✗[/] {exc}", highlight=False)
+                console.print(f"[red]✗[/] {exc}", highlight=False, soft_wrap=True)
             else:
+                ws_id = res.well.workspace_id
+                ws_name = (await _workspace_names(app)).get(ws_id, "?")
+                default = "" if args.workspace is not None else ", the default"
                 console.print(f"[green]✓[/] {Path(file).name}: well {res.well.name!r} "
-                              f"(id {res.well.id}), {len(res.curves)} curves", highlight=False)
+                              f"(id {res.well.id}), {len(res.curves)} curves, in workspace "
+                              f"{ws_name!r} (id {ws_id}{default})", highlight=False, soft_wrap=True)
                 for warning in res.warnings:
                     console.print(f"  [yellow]![/] {warning}", highlight=False)
             bar.advance(job)
@@ -189,8 +256,14 @@ async def _find_well(app, ref: str):
     for ws in await app.invoke("list_workspaces"):
         wells += await app.invoke("list_wells", {"workspaceId": ws.id})
     for w in wells:
-        if str(w.id) == ref or w.name == ref:
+        if str(w.id) == ref:  # an id wins over a well named like one
             return w
+    named = [w for w in wells if w.name == ref]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        ids = ", ".join(str(w.id) for w in sorted(named, key=lambda w: w.id))
+        raise _CliError(f"{len(named)} wells are named {ref!r} (ids {ids}): give the id")
     names = ", ".join(f"{w.id}:{w.name}" for w in wells[:20])
     raise _CliError(f"no well {ref!r}; wells are {names}")
 

@@ -11,10 +11,18 @@ import pydantic_core
 from pydantic import BaseModel, TypeAdapter
 
 from .. import AppHandle
-from .api import DataForgeStatus, DepthWindow, ExecutionInfo, Selection, Settings
+from .api import (
+    DataForgeStatus,
+    DepthWindow,
+    ExecuteUdfRequest,
+    ExecuteUdfResult,
+    ExecutionInfo,
+    Selection,
+    Settings,
+)
 from .models import CurveInfo, WellInfo, WorkspaceInfo
 
-__all__ = ["EVENT_PAYLOADS", "app_schema", "to_jsonable"]
+__all__ = ["DESCRIPTIONS", "EVENT_PAYLOADS", "app_schema", "to_jsonable"]
 
 
 class _Id(BaseModel):
@@ -95,6 +103,34 @@ STATE_PAYLOADS = {"state:selection": Selection, "state:depth_window": DepthWindo
                   "state:settings": Settings}
 _ = (DataForgeStatus, ExecutionInfo)  # reachable through command results
 
+# What the schema says about a model and its fields, for readers of the schema (a frontend
+# author), where the docstring speaks to the code's maintainers — or says nothing.
+DESCRIPTIONS: dict[str, tuple[str, dict[str, str]]] = {
+    ExecuteUdfRequest.__name__: (
+        "What to run: a UDF on one well, with its parameters and, where needed, the curve to use "
+        "for each input. Field names are snake_case.",
+        {
+            "udf_id": "Id of the UDF to run, as `list_udfs` lists it (e.g. `vsh_gr`).",
+            "well_id": "Id of the well to run it on.",
+            "workspace_id": "If given, the well must be in this workspace (a guard against "
+                            "running on the wrong well).",
+            "parameters": "The UDF's parameters by name; those left out take their defaults.",
+            "inputs": "Input name -> curve id of this well. Inputs left out are matched by "
+                      "mnemonic; an input that accepts any curve must be given here.",
+            "save_result": "Save the output as a new curve of the well (default true).",
+            "output_mnemonic": "Mnemonic of the saved curve (1-32 characters, no spaces, not "
+                               "taken on the well). Default: the UDF's output name, numbered "
+                               "if taken (GR_MA, GR_MA_2, ...).",
+        },
+    ),
+    ExecuteUdfResult.__name__: (
+        "A started execution: follow it with the `execution-*` events or `list_executions`, "
+        "stop it with `cancel_execution`.",
+        {"execution_id": "Id of the execution, as the `execution-*` events and "
+                         "`cancel_execution` name it."},
+    ),
+}
+
 
 def app_schema(app: AppHandle) -> dict[str, Any]:
     commands = {}
@@ -109,8 +145,26 @@ def app_schema(app: AppHandle) -> dict[str, Any]:
                           "thread": spec.thread, "async": spec.is_async}
     events = {name: TypeAdapter(tp).json_schema() for name, tp in EVENT_PAYLOADS.items()}
     events.update({name: _revisioned(tp) for name, tp in STATE_PAYLOADS.items()})
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "commands": commands, "events": events}
+    return _describe({"$schema": "https://json-schema.org/draft/2020-12/schema",
+                      "commands": commands, "events": events})
+
+
+def _describe(node: Any) -> Any:
+    """Put `DESCRIPTIONS` on every schema of the models it names (in `$defs` or inline)."""
+    if isinstance(node, dict):
+        for value in node.values():
+            _describe(value)
+        described = DESCRIPTIONS.get(node.get("title")) if node.get("type") == "object" else None
+        if described is not None:
+            text, fields = described
+            node["description"] = text
+            for name, prop in (node.get("properties") or {}).items():
+                if name in fields and isinstance(prop, dict):
+                    prop["description"] = fields[name]
+    elif isinstance(node, list):
+        for value in node:
+            _describe(value)
+    return node
 
 
 def to_jsonable(value: Any) -> Any:

@@ -496,7 +496,7 @@ def match_inputs(udf: str | UdfDef, curves: Iterable[Sequence[Any]],
             raise UdfInputError(f"UDF {d.id!r} has no input {in_name!r} "
                                 f"(inputs: {', '.join(names)})", input_name=in_name)
         if cid not in known_ids:
-            raise UdfInputError(f"override for input {in_name!r} of {d.id!r}: "
+            raise UdfInputError(f"inputs={{{in_name!r}: {cid!r}}} for {d.id!r}: "
                                 f"no curve with id {cid!r}", input_name=in_name)
 
     result: dict[str, Hashable] = {}
@@ -508,14 +508,14 @@ def match_inputs(udf: str | UdfDef, curves: Iterable[Sequence[Any]],
         if not spec.mnemonics:
             raise UdfInputError(
                 f"input {spec.name!r} of {d.id!r} accepts any curve: choose one explicitly "
-                f"(overrides={{{spec.name!r}: <curve id>}})", input_name=spec.name)
+                f"with inputs={{{spec.name!r}: <curve id>}}", input_name=spec.name)
         found = _find_curve(spec.mnemonics, pairs, used)
         if found is None:
             available = ", ".join(m for _, m in pairs) or "none"
             raise UdfInputError(
                 f"no curve found for input {spec.name!r} of {d.id!r}; tried (case-insensitive, "
                 f"also as NAME:1/NAME_1): {', '.join(spec.mnemonics)}; available curves: "
-                f"{available}. Choose one explicitly with overrides.",
+                f"{available}. Choose one explicitly with inputs={{{spec.name!r}: <curve id>}}.",
                 input_name=spec.name, aliases=spec.mnemonics)
         result[spec.name] = found
         used.add(found)
