@@ -190,7 +190,11 @@ def test_wells_and_curves_crud_with_cached_stats(db):
     prov = {"udf_id": "vsh_linear", "inputs": {"gr": c_gr.id}, "parameters": {"gr_clean": 20}}
     vsh = db.save_curve(well.id, "VSH", "v/v", "shale volume", np.linspace(0, 1, 5), prov)
     assert vsh.is_computed and vsh.provenance == prov and vsh.sample_count == 5
-    assert db.save_curve(well.id, "VSH", "v/v", "", np.zeros(5), prov).id != vsh.id  # never overwrites
+    with pytest.raises(ValueError, match="already has a curve named vsh"):  # never overwrites
+        db.save_curve(well.id, "vsh", "v/v", "", np.zeros(5), prov)
+    np.testing.assert_array_equal(db.get_samples(vsh.id), np.linspace(0, 1, 5))
+    second = db.save_curve(well.id, "VSH_2", "v/v", "", np.zeros(5), prov)
+    assert second.id != vsh.id
     with pytest.raises(ValueError, match="has 4 samples but the well has 5 depths"):
         db.save_curve(well.id, "BAD", "", "", np.zeros(4), prov)
 
