@@ -11,6 +11,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 
 from tui.widgets import DepthAxis, LogTrack, TrackCurve, default_scale, format_value, value_at
+from tui.widgets.logtrack import fit_header, label_decimals
 
 N = 100_000
 TOP, BOTTOM = 1000.0, 3000.0
@@ -248,3 +249,113 @@ def test_track_curve_normalises_its_data():
     assert curve.scale_label == "40 ← 140"
     with pytest.raises(ValueError):
         TrackCurve("ILD", "ohmm", np.arange(3.0), np.arange(3.0), 0.0, 2000.0, "log")
+
+
+# ---- headers that do not fit drop whole parts; depth labels always differ -----------------
+
+def header_is_whole(line: str, curve: TrackCurve, value: str | None) -> bool:
+    """The header shows whole parts only: a prefix of (name, unit, scale...) token by token,
+    or a shortened name ending in '…', then the complete value (or none)."""
+    words = line.split()
+    if value is not None and words and words[-1] == value:
+        words = words[:-1]
+    full = [curve.name, curve.unit, *curve.scale_label.split()]
+    if len(words) == 1 and words[0].endswith("…") and curve.name.startswith(words[0][:-1]):
+        return True
+    return words == full[:len(words)] and len(words) in (0, 1, 2, len(full))
+
+
+class NarrowApp(App):
+    CSS = "Horizontal { height: 1fr; } LogTrack { width: 40; }"
+
+    def __init__(self, curves) -> None:
+        super().__init__()
+        self.curves = curves
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield LogTrack(self.curves)
+
+
+def header_curves() -> list[TrackCurve]:
+    depths = np.linspace(1500.0, 1600.0, 101)
+    return [
+        TrackCurve("RHOB", "g/cm3", depths, np.full(101, 2.271), *default_scale("RHOB", "g/cm3"), color="red"),
+        TrackCurve("RXO", "ohm.m", depths, np.full(101, 12.5), *default_scale("RXO", "ohm.m"), color="cyan"),
+        TrackCurve("NPHI", "v/v", depths, np.full(101, 0.215), *default_scale("NPHI", "v/v"), color="green"),
+    ]
+
+
+@pytest.mark.parametrize("with_cursor", [False, True])
+async def test_narrow_headers_drop_whole_parts_never_cut_numbers(with_cursor):
+    app = NarrowApp(header_curves())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        track = app.query_one(LogTrack)
+        track.top, track.bottom = 1500.0, 1600.0
+        track.cursor = 1550.0 if with_cursor else None
+        for outer in range(5, 42):
+            track.styles.width = outer
+            await pilot.pause()
+            width = track.size.width
+            assert width == outer - 1  # the left border takes one cell
+            for y, curve in enumerate(app.curves):
+                line = text_of(track, y)
+                assert len(line) == width
+                value = format_value(value_at(curve, 1550.0)) if with_cursor else None
+                assert header_is_whole(line, curve, value), (width, line)
+                if with_cursor and width >= len(value) + 2 + len(curve.name) + 1:
+                    assert line.split()[0] == curve.name and line.split()[-1] == value, (width, line)
+        # Wide enough: everything is there, scale included.
+        track.styles.width = 41
+        await pilot.pause()
+        assert text_of(track, 1).startswith("RXO ohm.m 0.2–2000 log")
+
+
+def test_fit_header_drops_the_scale_first_then_the_unit():
+    rhob = header_curves()[0]
+    assert fit_header(rhob, " 2.271 ", 40) == ("RHOB g/cm3 1.95–2.95", " 2.271 ")
+    assert fit_header(rhob, " 2.271 ", 20) == ("RHOB g/cm3", " 2.271 ")
+    assert fit_header(rhob, " 2.271 ", 12) == ("RHOB", " 2.271 ")
+    assert fit_header(rhob, " 2.271 ", 10) == ("RH…", " 2.271 ")
+    assert fit_header(rhob, " 2.271 ", 5) == ("RHOB", "")  # the value alone does not fit: left out
+    assert fit_header(rhob, "", 12) == ("RHOB g/cm3", "")
+
+
+def test_label_decimals_make_consecutive_labels_differ():
+    assert label_decimals(20.0) == 1
+    assert label_decimals(0.2) == 1
+    assert label_decimals(0.1) == 2  # 1669.75 and 1669.85 would both print 1669.8
+    assert label_decimals(0.0999) == 2
+    assert label_decimals(0.025) == 2
+    assert label_decimals(0.003) == 3
+    for spacing in (0.5, 0.1, 0.07, 0.025, 0.0123, 0.001):
+        d = label_decimals(spacing)
+        texts = [f"{1669.75 + k * spacing:.{d}f}" for k in range(200)]
+        assert all(a != b for a, b in zip(texts, texts[1:])), spacing
+
+
+class AxisApp(App):
+    CSS = "Horizontal { height: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield DepthAxis()
+
+
+@pytest.mark.parametrize("span", [0.25, 1.0, 3.0, 200.0])
+async def test_depth_axis_labels_never_repeat_when_zoomed(span):
+    app = AxisApp()
+    async with app.run_test(size=(40, 48)) as pilot:
+        axis = app.query_one(DepthAxis)
+        axis.top, axis.bottom = 1669.75, 1669.75 + span
+        await pilot.pause()
+        printed = [text_of(axis, axis.header_lines + r).strip() for r, _ in axis.labels()]
+        assert len(printed) >= 5 and all(printed)
+        assert len(set(printed)) == len(printed), printed
+        values = [float(t) for t in printed]
+        assert all(b > a for a, b in zip(values, values[1:]))
+        for (_, depth), value in zip(axis.labels(), values):
+            assert value == pytest.approx(depth, abs=0.51 * 10 ** -axis.decimals())
+        if span >= 200:
+            assert all(len(t.split(".")[1]) == 1 for t in printed)  # one decimal when that is enough

@@ -12,6 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from rich.markup import escape
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -24,7 +25,7 @@ from ..pane import Pane, register_pane
 from ..units import to_unit
 from ..widgets import DepthAxis, LogTrack, TrackCurve, default_scale, value_at
 
-__all__ = ["LogTracksPane", "group_tracks"]
+__all__ = ["LogTracksPane", "group_tracks", "plan_tracks"]
 
 _COLORS = ("bright_green", "bright_red", "bright_cyan", "bright_magenta")
 _FAMILIES = (
@@ -39,19 +40,55 @@ MAX_TRACKS = 5
 DEFAULT_SPAN_M = 200.0  # an unset window shows the top 200 m: a whole 1 km well in ~40 rows is a blur
 
 
-def group_tracks(curves: list[CurveInfo]) -> list[tuple[str, list[CurveInfo]]]:
-    """Curves grouped into tracks the way a log print does (gamma, resistivity, porosity,
-    sonic, then computed and other curves), at most three per track."""
-    tracks: dict[str, list[CurveInfo]] = {}
+def plan_tracks(curves: list[CurveInfo]) -> tuple[list[tuple[str, list[CurveInfo]]], list[CurveInfo]]:
+    """``(tracks, not_shown)``: curves grouped into tracks the way a log print does (gamma,
+    resistivity, porosity, sonic, then computed and other curves), at most `MAX_PER_TRACK`
+    per track. A family with more curves overflows into more tracks of its own
+    ("Resistivity 2", ...) while there is room for them under `MAX_TRACKS` — every family
+    gets its first track before any family gets a second. What still does not fit is
+    returned in `not_shown`, never dropped silently."""
+    families: dict[str, list[CurveInfo]] = {}
     for c in curves:
         base = c.mnemonic.split(":")[0].upper()
         family = "Computed" if c.is_computed else next(
             (name for name, test in _FAMILIES if test(base, c.unit or "")), "Other")
-        group = tracks.setdefault(family, [])
-        if len(group) < MAX_PER_TRACK:
-            group.append(c)
+        families.setdefault(family, []).append(c)
     order = [name for name, _ in _FAMILIES] + ["Computed", "Other"]
-    return [(name, tracks[name]) for name in order if name in tracks][:MAX_TRACKS]
+    chunks = {name: [families[name][i:i + MAX_PER_TRACK]
+                     for i in range(0, len(families[name]), MAX_PER_TRACK)]
+              for name in order if name in families}
+    # How many tracks each family gets: one each in family order, then overflow tracks.
+    given = {name: 0 for name in chunks}
+    budget = MAX_TRACKS
+    level = 0
+    while budget > 0 and any(len(c) > level for c in chunks.values()):
+        for name, groups in chunks.items():
+            if budget > 0 and len(groups) > level:
+                given[name] += 1
+                budget -= 1
+        level += 1
+    tracks: list[tuple[str, list[CurveInfo]]] = []
+    hidden: list[CurveInfo] = []
+    for name, groups in chunks.items():
+        for k, group in enumerate(groups):
+            if k < given[name]:
+                tracks.append((name if k == 0 else f"{name} {k + 1}", group))
+            else:
+                hidden += group
+    return tracks, hidden
+
+
+def group_tracks(curves: list[CurveInfo]) -> list[tuple[str, list[CurveInfo]]]:
+    """The tracks of `plan_tracks` (the curves that do not fit are left out)."""
+    return plan_tracks(curves)[0]
+
+
+def not_shown_text(names: list[str], limit: int = 4) -> str:
+    """'+2 curves not shown: ILD, ILM' (the first `limit` names, then '…')."""
+    if not names:
+        return ""
+    listed = ", ".join(names[:limit]) + (", …" if len(names) > limit else "")
+    return f"+{len(names)} curve{'s' if len(names) != 1 else ''} not shown: {listed}"
 
 
 class TrackArea(Horizontal, can_focus=True):
@@ -76,6 +113,7 @@ class LogTracksPane(Pane):
     ]
 
     view: reactive[DepthWindow] = reactive(DepthWindow, always_update=False)
+    _well_name: str | None = None  # the well shown (the border title always names it)
 
     def compose(self) -> ComposeResult:
         with TrackArea(id="track-area"):
@@ -96,6 +134,7 @@ class LogTracksPane(Pane):
         self._step = 0.1524
         self._well_unit = "m"
         self._loaded_for: int | None = -1
+        self._not_shown: list[str] = []  # curves of the well that no track shows
         for name in ("curve-added", "curve-deleted", "curve-updated"):
             self.listen(name, self._on_curve_event)
         self.listen("data-refreshed", lambda ev: self.reload())
@@ -132,7 +171,9 @@ class LogTracksPane(Pane):
         area = self.query_one(TrackArea)
         if well_id is None:
             await area.query(LogTrack).remove()
-            self._curves, self._extent = [], None
+            self._curves, self._extent, self._not_shown = [], None, []
+            self._well_name = None
+            self._update_title()
             self.query_one(DepthAxis).display = False  # no well, no depths
             self.query_one("#track-readout", Static).update("[dim]Select a well to see its logs.[/]")
             return
@@ -141,8 +182,8 @@ class LogTracksPane(Pane):
         if well is None or curves is None or self.selection.well_id != well_id:
             return
         self._well_unit = well.depth_unit
-        self._step = well.step or self._step
-        groups = group_tracks(curves)
+        self._step = abs(well.step or 0.0) or self._step  # LAS steps may be negative
+        groups, hidden = plan_tracks(curves)
         data = {}
         for _, members in groups:
             for c in members:
@@ -153,10 +194,12 @@ class LogTracksPane(Pane):
             return
         await area.query(LogTrack).remove()
         tracks, flat = [], []
+        not_shown = [c.mnemonic for c in hidden]
         for name, members in groups:
             specs = []
             for k, c in enumerate(members):
                 if c.id not in data:
+                    not_shown.append(c.mnemonic)  # its data could not be read (the error was shown)
                     continue
                 depths, values = data[c.id]
                 lo, hi, scale, rev = default_scale(c.mnemonic, c.unit, values)
@@ -172,9 +215,25 @@ class LogTracksPane(Pane):
         self.query_one(DepthAxis).display = True
         await area.mount_all(tracks)
         self._curves = flat
-        self._extent = (well.start_depth, well.stop_depth) if well.start_depth is not None else None
-        self.border_title = f"{self.TITLE} · {self.pane_id} · {well.name}"
+        self._not_shown = not_shown
+        self._extent = self._well_extent(well)
+        self._well_name = well.name
+        self._update_title()
         self._apply_view()
+
+    @staticmethod
+    def _well_extent(well) -> tuple[float, float] | None:
+        if well.start_depth is None or well.stop_depth is None:
+            return None
+        lo, hi = sorted((float(well.start_depth), float(well.stop_depth)))
+        return lo, hi
+
+    def _update_title(self) -> None:
+        """'Log tracks · log-tracks-1 · Alder-1': the pane's title names the well it shows,
+        whatever else (pin/link) updates the title."""
+        super()._update_title()
+        if self._well_name:
+            self.border_title = f"{self.border_title} · {self._well_name}"
 
     # ---- the depth window ----------------------------------------------------------------
     def _window(self) -> tuple[float, float, float | None]:
@@ -206,7 +265,7 @@ class LogTracksPane(Pane):
         axis = self.query_one(DepthAxis)
         unit = self.settings.depth_unit
         axis.unit = unit
-        axis.fmt = lambda d: f"{to_unit(d, self._well_unit, unit):.1f}"
+        axis.convert = lambda d: to_unit(d, self._well_unit, unit)
         for widget in (axis, *self.query(LogTrack)):
             widget.top, widget.bottom, widget.cursor = top, bottom, cursor
         axis.refresh()
@@ -214,12 +273,14 @@ class LogTracksPane(Pane):
 
     def _update_readout(self, cursor: float | None) -> None:
         box = self.query_one("#track-readout", Static)
+        # Curves no track shows are named first, so a narrow readout never hides them.
+        note = f"[b yellow]{escape(not_shown_text(self._not_shown))}[/]  " if self._not_shown else ""
         if cursor is None or not self._curves:
-            box.update(f"[dim]{self._span_text()} · click a track or press ↓ for the depth cursor · "
-                       f"f fits the well[/]" if self._curves else "")
+            box.update(note + (f"[dim]{self._span_text()} · click a track or press ↓ for the depth cursor · "
+                               f"f fits the well[/]" if self._curves else ""))
             return
         unit = self.settings.depth_unit
-        parts = [f"[b]{to_unit(cursor, self._well_unit, unit):.2f} {unit}[/]"]
+        parts = [note + f"[b]{to_unit(cursor, self._well_unit, unit):.2f} {unit}[/]"]
         for c in self._curves:
             v = value_at(c, cursor)
             parts.append(f"[{c.color}]{c.name}[/]={'—' if v is None else f'{v:.4g}'}")
@@ -235,15 +296,34 @@ class LogTracksPane(Pane):
         lo, hi = (to_unit(x, self._well_unit, unit) for x in self._extent)
         return f"{shown} of {lo:,.1f}–{hi:,.1f} {unit}"
 
+    def _clamped(self, top: float | None, bottom: float | None,
+                 cursor: float | None) -> tuple[float | None, float | None, float | None]:
+        """The window and cursor `set_view` may set. With a well shown: the span is at least
+        eight samples and at most the well plus 5 %; the window stays over the well (its
+        centre inside the well, at most 5 % of the well beyond either end); the cursor is
+        inside both the well and the window."""
+        if self._extent is None:
+            if top is not None and bottom is not None:
+                bottom = top + max(bottom - top, self._step * 8)
+            return top, bottom, cursor
+        lo, hi = self._extent
+        if top is None or bottom is None:
+            top, bottom, _ = self._window()
+        length = hi - lo
+        span = max(bottom - top, self._step * 8)
+        span = min(span, max(self._step * 8, length * 1.1))
+        room = min(length * 0.05, span / 2)
+        first, last = lo - room, hi + room - span
+        top = min(max(top, first), last) if first <= last else (lo + hi - span) / 2
+        bottom = top + span
+        if cursor is not None:
+            cursor = min(max(cursor, lo, top), min(hi, bottom))
+        return top, bottom, cursor
+
     async def set_view(self, top: float | None, bottom: float | None, cursor: float | None) -> None:
-        """Move the window this pane follows: the shared one when linked, its own when pinned."""
-        if top is not None and bottom is not None:
-            span = max(bottom - top, self._step * 8)
-            if self._extent is not None:
-                lo, hi = self._extent
-                room = (hi - lo) * 0.05
-                top = min(max(top, lo - room), hi + room - span)
-                bottom = top + span
+        """Move the window this pane follows: the shared one when linked, its own when pinned.
+        Every change of window or cursor goes through here, clamped by `_clamped`."""
+        top, bottom, cursor = self._clamped(top, bottom, cursor)
         view = {"top": top, "bottom": bottom, "cursor": cursor}
         if self.linked:
             await self.try_invoke("set_depth_window", view)
@@ -273,6 +353,11 @@ class LogTracksPane(Pane):
     async def action_zoom(self, factor: float, around: float | None = None) -> None:
         top, bottom, cursor = self._window()
         centre = around if around is not None else cursor if cursor is not None else (top + bottom) / 2
+        if self._extent is not None:  # zoom towards the well's data, never into blank space
+            lo, hi = max(top, self._extent[0]), min(bottom, self._extent[1])
+            if lo > hi:
+                lo, hi = self._extent
+            centre = min(max(centre, lo), hi)
         await self.set_view(centre - (centre - top) * factor, centre + (bottom - centre) * factor, cursor)
 
     async def action_ends(self, side: int) -> None:

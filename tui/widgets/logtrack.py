@@ -28,7 +28,8 @@ from textual.widget import Widget
 
 from .braille import BRAILLE_BASE, check_scale, render_track
 
-__all__ = ["DepthAxis", "LogTrack", "TrackCurve", "default_scale", "format_value", "value_at"]
+__all__ = ["DepthAxis", "LogTrack", "TrackCurve", "default_scale", "fit_header", "format_value",
+           "label_decimals", "value_at"]
 
 _RESISTIVITY = {"RT", "ILD", "ILM", "LLD", "LLS", "MSFL", "RXO", "SFLU", "SFLA", "AT90", "AT10", "AT20",
                 "AT30", "AT60", "RD", "RS", "RM", "RESD", "RESM", "RESS", "RX0", "LL8", "SFL", "HDRS",
@@ -151,6 +152,37 @@ def format_value(v: float | None) -> str:
     if a >= 10:
         return f"{v:.1f}".removesuffix(".0")
     return f"{v:.3f}".rstrip("0").rstrip(".")
+
+
+def fit_header(curve: TrackCurve, value: str, width: int) -> tuple[str, str]:
+    """``(text, value)`` of a header line `width` cells wide, ``value`` already padded.
+
+    Parts are dropped whole, never cut mid-number: first the scale, then the unit; only the
+    mnemonic may be shortened (with "…"). The readout `value` is kept unless it alone does
+    not fit, in which case it is dropped rather than cropped."""
+    width = max(0, width)
+    if len(value) > width:
+        value = ""
+    room = width - len(value)
+    for parts in ((curve.name, curve.unit, curve.scale_label), (curve.name, curve.unit), (curve.name,)):
+        text = " ".join(p for p in parts if p)
+        if len(text) <= room:
+            return text, value
+    name = curve.name
+    if room >= 2:
+        return name[:room - 1] + "…", value
+    return ("…" if room == 1 else ""), value
+
+
+def label_decimals(spacing: float, minimum: int = 1, maximum: int = 6) -> int:
+    """Decimals that make labels `spacing` apart always differ (at least `minimum`)."""
+    spacing = abs(spacing)
+    if not math.isfinite(spacing) or spacing <= 0:
+        return minimum
+    # Two values `spacing` apart round to texts at least `spacing - 10**-d` apart, so they
+    # differ when 10**-d < spacing strictly (with a margin: ties and float error).
+    need = math.ceil(-math.log10(spacing / 1.001))
+    return max(minimum, min(maximum, need))
 
 
 def _grid_columns(curve: TrackCurve, width: int) -> list[int]:
@@ -331,11 +363,13 @@ class LogTrack(Widget):
             return Strip.blank(width)
         c = self.curves[y]
         value = "" if self.cursor is None else f" {format_value(value_at(c, self.cursor))} "
-        text = " ".join(part for part in (c.name, c.unit, c.scale_label) if part)
+        text, value = fit_header(c, value, width)
         room = max(0, width - len(value))
         style = Style(color=c.color, bold=True)
-        strip = Strip([Segment(text[:room].ljust(room), style),
-                       Segment(value, style + Style(reverse=True))])
+        segments = [Segment(text.ljust(room), style)]
+        if value:
+            segments.append(Segment(value, style + Style(reverse=True)))
+        strip = Strip(segments)
         return strip.crop(0, width) if strip.cell_length > width else strip
 
     def render_line(self, y: int) -> Strip:
@@ -384,7 +418,10 @@ class LogTrack(Widget):
 
 class DepthAxis(Widget):
     """Depth labels down the side of the tracks (every `label_every` rows, the depth at the
-    row's centre, increasing downwards) and the cursor depth on its row."""
+    row's centre, increasing downwards) and the cursor depth on its row.
+
+    Labels show depths through `convert` (e.g. metres → feet) with as many decimals as the
+    label spacing needs for consecutive labels to differ; pass `fmt` to format them yourself."""
 
     COMPONENT_CLASSES = {"depthaxis--cursor"}
 
@@ -399,12 +436,33 @@ class DepthAxis(Widget):
     header_lines: reactive[int] = reactive(3)
 
     def __init__(self, fmt: Callable[[float], str] | None = None, unit: str = "m", *,
-                 label_every: int = 4, name: str | None = None, id: str | None = None,
+                 label_every: int = 4, convert: Callable[[float], float] | None = None,
+                 name: str | None = None, id: str | None = None,
                  classes: str | None = None, disabled: bool = False) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self.fmt: Callable[[float], str] = fmt or (lambda d: f"{d:.1f}")
+        self.convert: Callable[[float], float] = convert or (lambda d: d)
+        self.fmt: Callable[[float], str] = fmt or self.auto_format
         self.unit = unit
         self.label_every = max(1, label_every)
+
+    def decimals(self) -> int:
+        """Decimals of the labels: enough that labels `label_every` rows apart differ."""
+        if not self.bottom > self.top:
+            return 1
+        a = self.convert(self.row_to_depth(0))
+        b = self.convert(self.row_to_depth(self.label_every))
+        return label_decimals(b - a)
+
+    def auto_format(self, depth: float) -> str:
+        """`depth` through `convert`, with `decimals()` (fewer only if it would not fit)."""
+        value = self.convert(depth)
+        decimals = self.decimals()
+        text = f"{value:.{decimals}f}"
+        width = self.size.width
+        while width and len(text) > width and decimals > 0:
+            decimals -= 1
+            text = f"{value:.{decimals}f}"
+        return text
 
     @property
     def plot_rows(self) -> int:

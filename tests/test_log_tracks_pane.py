@@ -1,0 +1,324 @@
+"""The Log tracks pane as a user drives it: the depth cursor and window stay over the well,
+the title names the well shown, depth labels never repeat, and no curve is dropped silently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.dataforge.models import CurveInfo
+from tui.panes._log_tracks import MAX_PER_TRACK, MAX_TRACKS, group_tracks, plan_tracks
+from tui.widgets import DepthAxis, LogTrack
+from tui_helpers import L, make_app, ready, select_demo, settle, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_LAS = ROOT / "core" / "dataforge" / "data" / "las" / "sample.las"
+ONE_PANE = L.Leaf("log-tracks-1", "log-tracks")
+
+
+def readout(pane) -> str:
+    return str(pane.query_one("#track-readout").render())
+
+
+def window_of(pane) -> tuple[float, float, float | None]:
+    track = pane.query(LogTrack).first()
+    return track.top, track.bottom, track.cursor
+
+
+def printed_labels(pane) -> list[str]:
+    axis = pane.query_one(DepthAxis)
+    return [axis.render_line(axis.header_lines + r).text.strip() for r, _ in axis.labels()]
+
+
+async def open_demo(pilot, app) -> tuple:
+    demo = await select_demo(pilot, 0)
+    pane = app.query_one("#log-tracks-1")
+    await wait_until(lambda: bool(pane.query(LogTrack)), pilot=pilot)
+    await settle(pilot)
+    pane.query_one("#track-area").focus()
+    return demo["well"], pane
+
+
+async def go_to(pilot, app, depth: str) -> None:
+    await pilot.press("g")
+    await settle(pilot)
+    app.screen.query_one("#ask-input").value = depth
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def assert_cursor_inside(pane, well) -> None:
+    top, bottom, cursor = window_of(pane)
+    assert cursor is not None
+    assert well.start_depth <= cursor <= well.stop_depth, (cursor, well.start_depth, well.stop_depth)
+    assert top <= cursor <= bottom, (top, cursor, bottom)
+    shown = readout(pane).split(" m")[0].replace(",", "")
+    assert well.start_depth - 0.005 <= float(shown) <= well.stop_depth + 0.005, readout(pane)
+
+
+# ---- 1. the depth cursor stays in the well and in the window -----------------------------------
+
+async def test_paging_keeps_the_cursor_inside_the_well_and_the_window(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await go_to(pilot, app, str(well.start_depth))
+        assert window_of(pane)[2] == well.start_depth
+        await pilot.press("pageup", "pageup")
+        await settle(pilot)
+        assert_cursor_inside(pane, well)
+        assert window_of(pane)[2] == well.start_depth
+        assert readout(pane).startswith(f"{well.start_depth:.2f} m")
+        for _ in range(6):
+            await pilot.press("pagedown")
+            await settle(pilot)
+            assert_cursor_inside(pane, well)
+        # Paging moves the cursor with the window (6 × 0.8 × 200 m)...
+        assert window_of(pane)[2] == pytest.approx(well.start_depth + 6 * 160)
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await settle(pilot)
+        # ...but never past the end of the well.
+        assert_cursor_inside(pane, well)
+        assert window_of(pane)[2] == pytest.approx(well.stop_depth)
+        await pilot.press("up")
+        await settle(pilot)
+        assert_cursor_inside(pane, well)
+        await pilot.press("f")
+        await settle(pilot)
+        assert_cursor_inside(pane, well)
+        top, bottom, _ = window_of(pane)
+        assert (top, bottom) == (well.start_depth, well.stop_depth)
+
+
+async def test_a_cursor_left_outside_the_well_is_brought_back_by_the_next_move(tmp_path):
+    # The shared window can be set from anywhere (another pane, the CLI): the pane's next
+    # move clamps what it sets.
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await app.core.invoke("set_depth_window", {"top": 1300.0, "bottom": 1500.0, "cursor": -100.0})
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert_cursor_inside(pane, well)
+        await app.core.invoke("set_depth_window", {"top": 5400.0, "bottom": 5600.0, "cursor": 5500.2})
+        await settle(pilot)
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert_cursor_inside(pane, well)
+        top, bottom, _ = window_of(pane)
+        assert top < well.stop_depth and bottom > well.start_depth
+
+
+async def test_the_cursor_scrolls_the_window_but_stops_at_the_bottom_of_the_well(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await pilot.press("end")
+        await settle(pilot)
+        assert window_of(pane)[2] == pytest.approx(well.stop_depth)
+        await pilot.press("down", "down", "down")
+        await settle(pilot)
+        assert_cursor_inside(pane, well)
+        assert window_of(pane)[2] == pytest.approx(well.stop_depth)
+
+
+# ---- 2. zooming stays over the well's data --------------------------------------------------
+
+def assert_window_over_data(pane, well) -> None:
+    top, bottom, _ = window_of(pane)
+    assert well.start_depth <= (top + bottom) / 2 <= well.stop_depth, (top, bottom)
+    track = pane.query(LogTrack).first()
+    plot = [track.render_line(y).text for y in range(track.header_lines, track.size.height)]
+    assert any(0x2801 <= ord(ch) <= 0x28FF for line in plot for ch in line), "the tracks show data"
+    labels = [float(t) for t in printed_labels(pane)]
+    assert labels and any(well.start_depth <= d <= well.stop_depth for d in labels), labels
+
+
+async def test_zooming_in_after_paging_past_the_top_stays_over_the_well(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await go_to(pilot, app, str(well.start_depth))
+        await pilot.press("pageup", "pageup", "f")
+        await settle(pilot)
+        for _ in range(10):
+            await pilot.press("plus")
+            await settle(pilot)
+            assert_window_over_data(pane, well)
+        assert_cursor_inside(pane, well)
+
+
+async def test_zooming_around_a_stale_cursor_zooms_towards_the_well(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await app.core.invoke("set_depth_window", {"top": 1400.0, "bottom": 1600.0, "cursor": 1420.0})
+        await settle(pilot)
+        for _ in range(10):
+            await pilot.press("plus")
+            await settle(pilot)
+        assert_window_over_data(pane, well)
+        assert_cursor_inside(pane, well)
+        for _ in range(12):  # and zooming out never leaves more than the well plus a margin
+            await pilot.press("minus")
+            await settle(pilot)
+        top, bottom, _ = window_of(pane)
+        length = well.stop_depth - well.start_depth
+        assert bottom - top <= length * 1.1 + 1e-6
+        assert top >= well.start_depth - length * 0.05 - 1e-6
+
+
+# ---- 3. narrow tracks: whole header parts only --------------------------------------------
+
+@pytest.mark.parametrize("columns", [70, 100, 120])  # five tracks of 13 to 26 cells
+async def test_narrow_track_headers_never_show_a_cut_number(tmp_path, columns):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(columns, 40)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await go_to(pilot, app, "2000")
+        for track in pane.query(LogTrack):
+            for y, curve in enumerate(track.curves):
+                line = track.render_line(y).text
+                words = line.split()
+                scale = curve.scale_label.split()
+                assert not any(w not in scale and any(s.startswith(w) for s in scale) for w in words[2:]), line
+                assert words[0] == curve.name or words[0].endswith("…"), line
+
+
+# ---- 4. the title names the well shown --------------------------------------------------
+
+async def test_pinning_keeps_the_well_name_in_the_title(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        assert str(pane.border_title).endswith(f"· {well.name}")
+        await pilot.press("p")
+        await settle(pilot)
+        assert not pane.linked
+        assert str(pane.border_title) == f"Log tracks · log-tracks-1 · {well.name}"
+        await pilot.press("p")
+        await settle(pilot)
+        assert pane.linked and str(pane.border_title).endswith(f"· {well.name}")
+
+
+async def test_no_well_selected_leaves_no_old_well_name_in_the_title(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        assert well.name in str(pane.border_title)
+        samples = next(w for w in await app.core.invoke("list_workspaces") if w.name == "Samples")
+        await app.core.invoke("select_workspace", {"workspaceId": samples.id})
+        await wait_until(lambda: "Select a well" in readout(pane), pilot=pilot)
+        assert well.name not in str(pane.border_title)
+        assert str(pane.border_title) == "Log tracks · log-tracks-1"
+
+
+# ---- 5. depth labels on a short, finely sampled file ------------------------------------
+
+async def import_sample(pilot, app, path: Path = SAMPLE_LAS):
+    result = await app.core.invoke("import_las", {"path": str(path)})
+    await app.core.invoke("select_workspace", {"workspaceId": result.well.workspace_id})
+    await app.core.invoke("select_well", {"wellId": result.well.id})
+    pane = app.query_one("#log-tracks-1")
+    await wait_until(lambda: pane._loaded_for == result.well.id and bool(pane.query(LogTrack)), pilot=pilot)
+    await settle(pilot)
+    pane.query_one("#track-area").focus()
+    return result, pane
+
+
+async def test_depth_labels_never_repeat_when_zoomed_on_a_quarter_metre_file(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 60)) as pilot:
+        await ready(pilot)
+        _, pane = await import_sample(pilot, app)
+        for key in ["f"] + ["plus"] * 10:
+            await pilot.press(key)
+            await settle(pilot)
+            labels = printed_labels(pane)
+            assert len(labels) >= 5
+            assert len(set(labels)) == len(labels), labels
+            values = [float(t) for t in labels]
+            assert all(b > a for a, b in zip(values, values[1:])), labels
+
+
+# ---- 6. every curve is drawn, or the pane says which are not ------------------------------
+
+async def test_every_curve_of_sample_las_is_in_a_track(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        result, pane = await import_sample(pilot, app)
+        drawn = [c.name for t in pane.query(LogTrack) for c in t.curves]
+        assert sorted(drawn) == sorted(c.mnemonic for c in result.curves)
+        assert "ILD" in drawn
+        assert "not shown" not in readout(pane)
+
+
+def write_las(path: Path, mnemonics: list[str]) -> Path:
+    lines = ["~Version", " VERS. 2.0 :", " WRAP. NO :", "~Well",
+             " STRT.M 1000.0 :", " STOP.M 1002.0 :", " STEP.M 0.5 :", " NULL. -999.25 :",
+             " WELL. MANY-RES :", "~Curve", " DEPT.M : depth"]
+    lines += [f" {m}.OHMM : resistivity {m}" for m in mnemonics]
+    lines.append("~A")
+    for k in range(5):
+        lines.append(" ".join([f"{1000 + 0.5 * k:.1f}"] + [f"{1 + j + 0.1 * k:.2f}" for j in range(len(mnemonics))]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+async def test_curves_that_do_not_fit_are_named_in_the_readout(tmp_path):
+    names = [f"R{k:02d}" for k in range(1, 21)]
+    las = write_las(tmp_path / "many.las", names)
+    app = make_app(tmp_path / "data", ONE_PANE)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        _, pane = await import_sample(pilot, app, las)
+        tracks = list(pane.query(LogTrack))
+        assert len(tracks) == MAX_TRACKS
+        drawn = [c.name for t in tracks for c in t.curves]
+        assert drawn == names[:MAX_TRACKS * MAX_PER_TRACK]
+        assert "+5 curves not shown: R16, R17, R18, R19, …" in readout(pane)
+        await pilot.press("down")  # the cursor readout keeps the note
+        await settle(pilot)
+        assert readout(pane).startswith("+5 curves not shown")
+
+
+def curve(i: int, mnemonic: str, unit: str = "", computed: bool = False) -> CurveInfo:
+    return CurveInfo(id=i, well_id=1, mnemonic=mnemonic, unit=unit, is_computed=computed)
+
+
+def test_group_tracks_overflows_a_family_into_more_tracks():
+    curves = [curve(i, m, "ohmm") for i, m in enumerate(["SFLU", "SFLA", "ILM", "ILD"])]
+    curves += [curve(10, "DT", "us/m"), curve(11, "RHOB", "k/m3"), curve(12, "NPHI", "v/v")]
+    tracks, hidden = plan_tracks(curves)
+    assert [(name, [c.mnemonic for c in cs]) for name, cs in tracks] == [
+        ("Resistivity", ["SFLU", "SFLA", "ILM"]), ("Resistivity 2", ["ILD"]),
+        ("Porosity", ["RHOB", "NPHI"]), ("Sonic", ["DT"])]
+    assert hidden == []
+    assert group_tracks(curves) == tracks
+
+
+def test_every_family_gets_a_track_before_any_gets_a_second():
+    curves = [curve(i, f"GR{i}") for i in range(7)]  # three gamma tracks' worth
+    curves += [curve(20 + i, f"RT{i}", "ohmm") for i in range(4)]
+    curves += [curve(30, "DT", "us/ft")]
+    tracks, hidden = plan_tracks(curves)
+    assert [name for name, _ in tracks] == ["Gamma", "Gamma 2", "Resistivity", "Resistivity 2", "Sonic"]
+    assert [c.mnemonic for c in hidden] == ["GR6"]
+    # Five families: one track each, the overflow is reported, not dropped.
+    curves += [curve(31, "VSH", computed=True), curve(32, "FOO")]
+    tracks, hidden = plan_tracks(curves)
+    assert [name for name, _ in tracks] == ["Gamma", "Resistivity", "Sonic", "Computed", "Other"]
+    shown = {c.id for _, cs in tracks for c in cs}
+    assert shown | {c.id for c in hidden} == {c.id for c in curves} and not shown & {c.id for c in hidden}
+    assert [c.mnemonic for c in hidden] == ["GR3", "GR4", "GR5", "GR6", "RT3"]
