@@ -6,6 +6,11 @@ flood of progress events costs the UI one table update per frame, not one per ev
 Under a flood only the newest `_MAX_PER_FLUSH` of each tick are drawn (the counter
 says how many were seen), and old rows are trimmed in batches: `DataTable.remove_row`
 is O(rows), so removing one row per new row froze the UI for ~0.5 s per tick.
+
+The newest `_HISTORY` records are kept whether the filter shows them or not, so a new
+filter applies to what is already on screen too: at the next tick (one rebuild however
+fast one types) the table is rebuilt from them, the rows renumbered from 1 — the "#"
+column counts the rows of the current view.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ __all__ = ["EventLogPane", "summarize"]
 
 _MAX_ROWS = 500  # rows kept; the table grows to twice that, then is rebuilt with these
 _MAX_PER_FLUSH = 100  # rows drawn per tick (10 a second): more than anyone can read
+_HISTORY = _MAX_ROWS  # records kept, shown or filtered out: what a new filter is applied to
 
 
 def summarize(value: Any, width: int = 60) -> str:
@@ -79,6 +85,9 @@ class EventLogPane(Pane):
     def on_core_ready(self) -> None:
         self._buffer: deque[dict[str, Any]] = deque(maxlen=_MAX_ROWS)
         self._rows: deque[tuple[tuple[str, ...], str]] = deque(maxlen=_MAX_ROWS)  # the newest, drawn
+        # The newest records taken from the buffer, in table order, matching the filter or not.
+        self._history: deque[dict[str, Any]] = deque(maxlen=_HISTORY)
+        self._refilter_due = False  # the filter changed: rebuild the table at the next tick
         self._seen = 0
         self._shown = 0
         self._overflow = 0
@@ -114,10 +123,15 @@ class EventLogPane(Pane):
         return not needle or needle in name.lower()
 
     def _flush(self) -> None:
+        if self._refilter_due:  # also when paused: it shows no record that was not drawable
+            self._refilter_due = False
+            self._refilter()
         if self.paused or not self._buffer:
             return
-        records = sorted((r for r in self._buffer if self._matches(r)), key=lambda r: r["time"])
+        records = sorted(self._buffer, key=lambda r: r["time"])
         self._buffer.clear()
+        self._history.extend(records)  # kept for a later filter, shown or not
+        records = [r for r in records if self._matches(r)]
         self._shown += self._overflow  # numbers jump over what a flood made us skip
         self._overflow = 0
         if len(records) > _MAX_PER_FLUSH:
@@ -136,6 +150,22 @@ class EventLogPane(Pane):
                 table.add_row(*row, key=key)
         if records and following:
             table.move_cursor(row=table.row_count - 1)  # follow the tail unless scrolled up
+        self._update_state()
+
+    def _refilter(self) -> None:
+        """Rebuild the table from the kept history with the current filter (numbered from 1)."""
+        table = self.query_one(DataTable)
+        matching = [r for r in self._history if self._matches(r)][-_MAX_ROWS:]
+        table.clear()
+        self._rows.clear()
+        self._shown = 0
+        for r in matching:
+            self._shown += 1
+            row = self._row({**r, "n": self._shown})
+            self._rows.append((row, str(r["n"])))
+            table.add_row(*row, key=str(r["n"]))
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
         self._update_state()
 
     def _row(self, r: dict[str, Any]) -> tuple[str, ...]:
@@ -165,6 +195,10 @@ class EventLogPane(Pane):
         if self.is_mounted:
             self._update_state()
 
+    def watch_name_filter(self) -> None:
+        # The new filter applies to the rows already shown, not only to new ones.
+        self._refilter_due = True
+
     def action_pause(self) -> None:
         self.paused = not self.paused
 
@@ -172,6 +206,7 @@ class EventLogPane(Pane):
         self.query_one(DataTable).clear()
         self._buffer.clear()
         self._rows.clear()
+        self._history.clear()
         self._overflow = 0
         self._shown = 0
         self._update_state()
