@@ -270,3 +270,28 @@ async def test_text_fields_do_not_swallow_the_app_keys(tmp_path):
         await pilot.press("escape")  # not in a field: the app's escape (unzoom) applies
         await settle(pilot, 1)
         assert app.screen.maximized is None
+
+
+async def test_work_cut_short_by_closing_its_pane_ends_quietly(tmp_path):
+    """A pane's children go before its workers are cancelled: a load finding its table gone
+    must not crash the app, while the same error in a live pane is still an error."""
+    from textual.worker import WorkerState
+
+    app = make_app(tmp_path, L.Leaf("wells-1", "wells"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        pane = app.query_one("#wells-1")
+
+        async def load():
+            pane.query_one("#no-such-widget")
+
+        live = pane.run_worker(load, exit_on_error=False)
+        await wait_until(lambda: live.is_finished, pilot=pilot)
+        assert live.state == WorkerState.ERROR  # a real bug still surfaces
+        pane._pruning = True  # as Textual marks a pane being removed, children first
+        try:
+            closing = pane.run_worker(load, exit_on_error=False)
+            await wait_until(lambda: closing.is_finished, pilot=pilot)
+        finally:
+            pane._pruning = False
+        assert closing.state == WorkerState.SUCCESS and app.is_running

@@ -9,12 +9,14 @@ on the UI loop in order — and mirrors stores into reactive attributes with
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar
 
 from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -122,6 +124,28 @@ class Pane(Vertical, can_focus=False):
     def on_core_ready(self) -> None:
         """Hook: the window exists; register listeners and load data here."""
 
+    @property
+    def is_gone(self) -> bool:
+        """Being removed (or the app exiting): children may already be gone."""
+        return self._pruning or self._closing or self._closed or not self.is_attached
+
+    def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Any:
+        """`Widget.run_worker` (and so `@work`), except that async work interrupted by the
+        pane's removal ends quietly: a pane's children are removed before its workers are
+        cancelled, so a load in flight could find its table gone and crash the app."""
+        if kwargs.get("thread"):
+            return super().run_worker(work, *args, **kwargs)
+        return super().run_worker(self._unless_gone(work), *args, **kwargs)
+
+    async def _unless_gone(self, work: Any) -> Any:
+        try:
+            result = work() if callable(work) else work
+            return await result if inspect.isawaitable(result) else result
+        except NoMatches:
+            if self.is_gone:
+                return None
+            raise
+
     def palette_commands(self) -> list:
         """Hook: `SystemCommand`s this pane adds to the command palette."""
         return []
@@ -166,9 +190,13 @@ class Pane(Vertical, can_focus=False):
     @on(CoreEvent)
     async def _dispatch_core_event(self, message: CoreEvent) -> None:
         message.stop()
-        result = message.handler(message.event)
-        if hasattr(result, "__await__"):
-            await result
+        try:
+            result = message.handler(message.event)
+            if hasattr(result, "__await__"):
+                await result
+        except NoMatches:
+            if not self.is_gone:  # an event that arrived while the pane was being removed
+                raise
 
     def bind(self, store: Any, attribute: str, transform: Callable[[Any], Any] | None = None) -> None:
         """Mirror `store` into the reactive `attribute` for as long as the pane is mounted."""
