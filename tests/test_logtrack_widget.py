@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 
 from tui.widgets import DepthAxis, LogTrack, TrackCurve, default_scale, format_value, value_at
-from tui.widgets.logtrack import fit_header, label_decimals
+from tui.widgets.logtrack import fit_header
 
 N = 100_000
 TOP, BOTTOM = 1000.0, 3000.0
@@ -206,7 +206,7 @@ async def test_depth_axis_labels_increase_downwards_and_mark_the_cursor():
         rows = [r for r, _ in labels]
         depths = [d for _, d in labels]
         assert rows == sorted(rows) and all(b > a for a, b in zip(depths, depths[1:]))
-        assert TOP < depths[0] < depths[-1] < BOTTOM
+        assert TOP <= depths[0] < depths[-1] <= BOTTOM
         # The printed labels agree, and each sits on the track row showing that depth.
         printed = [(y - axis.header_lines, float(text_of(axis, y))) for y in range(axis.size.height)
                    if text_of(axis, y).strip() and y >= axis.header_lines]
@@ -317,22 +317,10 @@ def test_fit_header_drops_the_scale_first_then_the_unit():
     assert fit_header(rhob, " 2.271 ", 40) == ("RHOB g/cm3 1.95–2.95", " 2.271 ")
     assert fit_header(rhob, " 2.271 ", 20) == ("RHOB g/cm3", " 2.271 ")
     assert fit_header(rhob, " 2.271 ", 12) == ("RHOB", " 2.271 ")
-    assert fit_header(rhob, " 2.271 ", 10) == ("RH…", " 2.271 ")
+    assert fit_header(rhob, " 2.271 ", 17) == ("RHOB", " 2.271 ")  # never "RHOB g/cm3 2.271" run together
+    assert fit_header(rhob, " 2.271 ", 10) == ("R…", " 2.271 ")
     assert fit_header(rhob, " 2.271 ", 5) == ("RHOB", "")  # the value alone does not fit: left out
     assert fit_header(rhob, "", 12) == ("RHOB g/cm3", "")
-
-
-def test_label_decimals_make_consecutive_labels_differ():
-    assert label_decimals(20.0) == 1
-    assert label_decimals(0.2) == 1
-    assert label_decimals(0.1) == 2  # 1669.75 and 1669.85 would both print 1669.8
-    assert label_decimals(0.0999) == 2
-    assert label_decimals(0.025) == 2
-    assert label_decimals(0.003) == 3
-    for spacing in (0.5, 0.1, 0.07, 0.025, 0.0123, 0.001):
-        d = label_decimals(spacing)
-        texts = [f"{1669.75 + k * spacing:.{d}f}" for k in range(200)]
-        assert all(a != b for a, b in zip(texts, texts[1:])), spacing
 
 
 class AxisApp(App):
@@ -357,5 +345,55 @@ async def test_depth_axis_labels_never_repeat_when_zoomed(span):
         assert all(b > a for a, b in zip(values, values[1:]))
         for (_, depth), value in zip(axis.labels(), values):
             assert value == pytest.approx(depth, abs=0.51 * 10 ** -axis.decimals())
+        step = axis.step()
+        assert all(abs(v / step - round(v / step)) < 1e-6 for v in values)  # round depths, exactly
         if span >= 200:
-            assert all(len(t.split(".")[1]) == 1 for t in printed)  # one decimal when that is enough
+            assert all("." not in t for t in printed)  # whole metres need no decimals
+
+
+@pytest.mark.parametrize("raw, step, decimals", [
+    (0.0, 1.0, 0), (0.07, 0.1, 1), (0.2, 0.2, 1), (0.21, 0.25, 2), (3.1, 5.0, 0), (11, 20, 0),
+    (21, 25, 0), (26, 50, 0), (51, 100, 0), (0.0021, 0.0025, 4),
+])
+def test_labels_step_by_a_round_amount_printed_exactly(raw, step, decimals):
+    from tui.widgets.logtrack import nice_step, step_decimals
+
+    assert nice_step(raw) == pytest.approx(step) and step_decimals(nice_step(raw)) == decimals
+
+
+async def test_depth_axis_labels_round_depths_in_the_shown_unit():
+    app = AxisApp()
+    async with app.run_test(size=(40, 48)) as pilot:
+        axis = app.query_one(DepthAxis)
+        axis.top, axis.bottom = 1803.4, 2003.4  # an odd window: the labels are still round
+        axis.convert = lambda d: d / 0.3048  # shown in feet
+        axis.refresh()
+        await pilot.pause()
+        printed = [text_of(axis, axis.header_lines + r).strip() for r, _ in axis.labels()]
+        step = axis.step()
+        assert step in (10.0, 20.0, 25.0, 50.0, 100.0) and len(printed) >= 5
+        assert all(float(t) % step == 0 for t in printed), printed
+        for (row, depth), text in zip(axis.labels(), printed):
+            assert depth / 0.3048 == pytest.approx(float(text))
+            assert row == int((depth - axis.top) / (axis.bottom - axis.top) * axis.plot_rows)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_every_cell_has_the_themes_background(theme):
+    """An unstyled cell shows the terminal's default background: dark tracks with bright
+    grid bars in a light theme (a user review)."""
+    app = TrackApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        app.theme = theme
+        app.show(TOP, BOTTOM, (TOP + BOTTOM) / 2)
+        await pilot.pause()
+        for widget in (app.query_one(DepthAxis), app.query_one(LogTrack)):
+            expected = widget.background_colors[1].rich_color
+            for y in range(widget.size.height):
+                for segment in widget.render_line(y):
+                    style = segment.style
+                    assert style is not None and style.bgcolor is not None, (widget, y, segment)
+                colours = {s.style.bgcolor for s in widget.render_line(y) if not s.style.reverse}
+                if y != widget.header_lines + (widget.cursor_row() if isinstance(widget, DepthAxis)
+                                               else widget.depth_to_row(widget.cursor)):
+                    assert colours == {expected}, (widget, y, colours)

@@ -29,7 +29,7 @@ from textual.widget import Widget
 from .braille import BRAILLE_BASE, check_scale, render_track
 
 __all__ = ["DepthAxis", "LogTrack", "TrackCurve", "default_scale", "fit_header", "format_value",
-           "label_decimals", "value_at"]
+           "nice_step", "step_decimals", "value_at"]
 
 _RESISTIVITY = {"RT", "ILD", "ILM", "LLD", "LLS", "MSFL", "RXO", "SFLU", "SFLA", "AT90", "AT10", "AT20",
                 "AT30", "AT60", "RD", "RS", "RM", "RESD", "RESM", "RESS", "RX0", "LL8", "SFL", "HDRS",
@@ -158,12 +158,12 @@ def fit_header(curve: TrackCurve, value: str, width: int) -> tuple[str, str]:
     """``(text, value)`` of a header line `width` cells wide, ``value`` already padded.
 
     Parts are dropped whole, never cut mid-number: first the scale, then the unit; only the
-    mnemonic may be shortened (with "…"). The readout `value` is kept unless it alone does
+    mnemonic may be shortened (with "…"), and a space always parts it from the value. The readout `value` is kept unless it alone does
     not fit, in which case it is dropped rather than cropped."""
     width = max(0, width)
     if len(value) > width:
         value = ""
-    room = width - len(value)
+    room = width - len(value) - (1 if value else 0)  # a space between the text and the value
     for parts in ((curve.name, curve.unit, curve.scale_label), (curve.name, curve.unit), (curve.name,)):
         text = " ".join(p for p in parts if p)
         if len(text) <= room:
@@ -174,15 +174,23 @@ def fit_header(curve: TrackCurve, value: str, width: int) -> tuple[str, str]:
     return ("…" if room == 1 else ""), value
 
 
-def label_decimals(spacing: float, minimum: int = 1, maximum: int = 6) -> int:
-    """Decimals that make labels `spacing` apart always differ (at least `minimum`)."""
-    spacing = abs(spacing)
-    if not math.isfinite(spacing) or spacing <= 0:
-        return minimum
-    # Two values `spacing` apart round to texts at least `spacing - 10**-d` apart, so they
-    # differ when 10**-d < spacing strictly (with a margin: ties and float error).
-    need = math.ceil(-math.log10(spacing / 1.001))
-    return max(minimum, min(maximum, need))
+def nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `raw`."""
+    if not math.isfinite(raw) or raw <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * power >= raw * (1 - 1e-9):
+            return m * power
+    return 10.0 * power
+
+
+def step_decimals(step: float) -> int:
+    """Decimals that print every multiple of a `nice_step` exactly (2.5 → 1, 0.25 → 2, 50 → 0)."""
+    for d in range(0, 10):
+        if abs(round(step, d) - step) <= step * 1e-9:
+            return d
+    return 10
 
 
 def _grid_columns(curve: TrackCurve, width: int) -> list[int]:
@@ -321,14 +329,20 @@ class LogTrack(Widget):
     def _plot(self) -> list[Strip]:
         width, rows = self.size.width, self.plot_rows
         grid_style = self.get_component_rich_style("logtrack--grid")
-        key = (width, rows, self.top, self.bottom, self._curves_version, grid_style)
+        base = self._base_style()
+        key = (width, rows, self.top, self.bottom, self._curves_version, grid_style, base)
         if self._frame is not None and self._frame_key == key:
             return self._frame
         self.renders += 1
-        self._frame, self._frame_key = self._build_frame(width, rows, grid_style), key
+        self._frame, self._frame_key = self._build_frame(width, rows, grid_style, base), key
         return self._frame
 
-    def _build_frame(self, width: int, rows: int, grid_style: Style) -> list[Strip]:
+    def _base_style(self) -> Style:
+        """The widget's own colours, under every segment: a cell left unstyled shows the
+        terminal's default background, not the theme's (dark tracks in a light theme)."""
+        return Style(bgcolor=self.background_colors[1].rich_color)
+
+    def _build_frame(self, width: int, rows: int, grid_style: Style, base: Style) -> list[Strip]:
         if rows <= 0 or width <= 0:
             return []
         curves = self.curves
@@ -343,7 +357,7 @@ class LogTrack(Widget):
             gridded = ~drawn & mask[None, :]
             chars[gridded] = ord("┊")
             style_idx[gridded] = len(curves)
-        styles: list[Style | None] = [Style(color=c.color) for c in curves] + [grid_style, None]
+        styles: list[Style] = [base + Style(color=c.color) for c in curves] + [base + grid_style, base]
         text = chars.astype("<u4").tobytes().decode("utf-32-le")
         changes = style_idx[:, 1:] != style_idx[:, :-1]
         frame = []
@@ -357,15 +371,16 @@ class LogTrack(Widget):
 
     def _header(self, y: int) -> Strip:
         width = self.size.width
+        base = self._base_style()
         if y >= len(self.curves):
             if y == self.header_lines - 1:
-                return Strip([Segment("─" * width, self.get_component_rich_style("logtrack--rule"))], width)
-            return Strip.blank(width)
+                return Strip([Segment("─" * width, base + self.get_component_rich_style("logtrack--rule"))], width)
+            return Strip.blank(width, base)
         c = self.curves[y]
         value = "" if self.cursor is None else f" {format_value(value_at(c, self.cursor))} "
         text, value = fit_header(c, value, width)
         room = max(0, width - len(value))
-        style = Style(color=c.color, bold=True)
+        style = base + Style(color=c.color, bold=True)
         segments = [Segment(text.ljust(room), style)]
         if value:
             segments.append(Segment(value, style + Style(reverse=True)))
@@ -378,7 +393,7 @@ class LogTrack(Widget):
         frame = self._plot()
         r = y - self.header_lines
         if r >= len(frame):
-            return Strip.blank(self.size.width)
+            return Strip.blank(self.size.width, self._base_style())
         strip = frame[r]
         if r == self.depth_to_row(self.cursor):
             strip = strip.apply_style(self.get_component_rich_style("logtrack--cursor"))
@@ -444,25 +459,33 @@ class DepthAxis(Widget):
         self.fmt: Callable[[float], str] = fmt or self.auto_format
         self.unit = unit
         self.label_every = max(1, label_every)
+        self._labels_key: tuple | None = None
+        self._labels: list[tuple[int, float]] = []
+
+    def step(self) -> float:
+        """Depth between labels, in the shown unit: the first round step (1, 2, 2.5 or 5
+        times a power of ten) at least `label_every` rows long, as a log print ticks."""
+        a, b = self._shown_range()
+        raw = (b - a) * self.label_every / max(1, self.plot_rows)
+        return nice_step(raw)
 
     def decimals(self) -> int:
-        """Decimals of the labels: enough that labels `label_every` rows apart differ."""
-        if not self.bottom > self.top:
-            return 1
-        a = self.convert(self.row_to_depth(0))
-        b = self.convert(self.row_to_depth(self.label_every))
-        return label_decimals(b - a)
+        """Decimals of the labels: those of the step, so each label is exact (1 700, 1 702.5)."""
+        return step_decimals(self.step()) if self.bottom > self.top else 1
 
-    def auto_format(self, depth: float) -> str:
-        """`depth` through `convert`, with `decimals()` (fewer only if it would not fit)."""
+    def auto_format(self, depth: float, extra: int = 0) -> str:
+        """`depth` through `convert`, with `decimals()` + `extra` (fewer only if it would not fit)."""
         value = self.convert(depth)
-        decimals = self.decimals()
+        decimals = self.decimals() + extra
         text = f"{value:.{decimals}f}"
         width = self.size.width
         while width and len(text) > width and decimals > 0:
             decimals -= 1
             text = f"{value:.{decimals}f}"
         return text
+
+    def _shown_range(self) -> tuple[float, float]:
+        return self.convert(self.top), self.convert(self.bottom)
 
     @property
     def plot_rows(self) -> int:
@@ -479,22 +502,38 @@ class DepthAxis(Widget):
         return min(rows - 1, int((c - self.top) / (self.bottom - self.top) * rows))
 
     def labels(self) -> list[tuple[int, float]]:
-        """``(row, depth)`` of each label, top to bottom."""
-        if self.plot_rows == 0 or not self.bottom > self.top:
+        """``(row, depth)`` of each label, top to bottom: the round depths (multiples of
+        `step()` in the shown unit) in the window, each on the row that shows it."""
+        rows = self.plot_rows
+        if rows == 0 or not self.bottom > self.top:
             return []
-        return [(r, self.row_to_depth(r)) for r in range(0, self.plot_rows, self.label_every)]
+        key = (self.top, self.bottom, rows, self.label_every, self.convert)
+        if self._labels_key != key:
+            a, b = self._shown_range()
+            step = self.step()
+            out = []
+            for k in range(math.ceil(min(a, b) / step - 1e-9), math.floor(max(a, b) / step + 1e-9) + 1):
+                fraction = (k * step - a) / (b - a)
+                if 0.0 <= fraction <= 1.0:
+                    depth = self.top + fraction * (self.bottom - self.top)
+                    out.append((min(rows - 1, int(fraction * rows)), depth))
+            self._labels_key, self._labels = key, out
+        return self._labels
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        base = self.rich_style  # the theme's colours in every cell (see `LogTrack._base_style`)
         if y < self.header_lines:
             text = f"Depth {self.unit}" if y == 0 else ""
-            return Strip([Segment(text.rjust(width)[-width:] if width else "", Style(bold=True))], width)
+            return Strip([Segment(text.rjust(width)[-width:] if width else "", base + Style(bold=True))], width)
         r = y - self.header_lines
         if r >= self.plot_rows:
-            return Strip.blank(width)
+            return Strip.blank(width, base)
         if r == self.cursor_row():
-            return Strip([Segment(self.fmt(self.cursor).rjust(width)[-width:],
-                                  self.get_component_rich_style("depthaxis--cursor"))], width)
-        if r % self.label_every == 0 and self.bottom > self.top:
-            return Strip([Segment(self.fmt(self.row_to_depth(r)).rjust(width)[-width:])], width)
-        return Strip.blank(width)
+            text = self.auto_format(self.cursor, extra=1) if self.fmt == self.auto_format else self.fmt(self.cursor)
+            return Strip([Segment(text.rjust(width)[-width:],
+                                  base + self.get_component_rich_style("depthaxis--cursor"))], width)
+        depth = next((d for row, d in self.labels() if row == r), None)
+        if depth is not None:
+            return Strip([Segment(self.fmt(depth).rjust(width)[-width:], base)], width)
+        return Strip.blank(width, base)
