@@ -10,6 +10,7 @@ on the UI loop in order — and mirrors stores into reactive attributes with
 from __future__ import annotations
 
 import inspect
+from functools import partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar
 
 from textual import on
@@ -135,7 +136,7 @@ class Pane(Vertical, can_focus=False):
         cancelled, so a load in flight could find its table gone and crash the app."""
         if kwargs.get("thread"):
             return super().run_worker(work, *args, **kwargs)
-        return super().run_worker(self._unless_gone(work), *args, **kwargs)
+        return super().run_worker(partial(self._unless_gone, work), *args, **kwargs)  # lazy: may never start
 
     async def _unless_gone(self, work: Any) -> Any:
         try:
@@ -270,7 +271,7 @@ class Pane(Vertical, can_focus=False):
         self.post_message(self.SettingsChanged(self, changes))
 
     def _update_title(self) -> None:
-        state = "linked" if self.linked else "📌 pinned"
+        state = "linked" if self.linked else "◆ pinned"
         self.border_title = f"{self.TITLE} · {self.pane_id}"
         self.border_subtitle = state
 
