@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, OptionList
 
 from tui_helpers import L, make_app, ready, wait_until
 
@@ -128,3 +128,32 @@ async def test_a_filter_change_while_paused_refilters_but_draws_nothing_new(tmp_
         log.action_pause()
         await wait_until(lambda: "alpha-two" in names(log), pilot=pilot)
         assert names(log) == ["alpha-one", "alpha-two"] and numbers(log) == [1, 2]
+
+
+async def test_an_event_log_opened_later_starts_with_the_recent_traffic(tmp_path):
+    """Opening the inspector after something happened shows it (a user review: it started empty)."""
+    app = make_app(tmp_path, L.Leaf("curves-1", "curves"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        app.core.emit("before-the-log", {"i": 1})
+        await app.core.invoke("list_workspaces")
+        await app.core.drain()
+        await pilot.press("n")  # a new pane, of a kind picked from the list
+        await wait_until(lambda: app.screen.query("OptionList"), pilot=pilot)
+        options = app.screen.query_one(OptionList)
+        index = next(i for i in range(options.option_count)
+                     if "event" in str(options.get_option_at_index(i).prompt).lower())
+        options.highlighted = index
+        await pilot.press("enter")
+        await wait_until(lambda: app.query("EventLogPane"), pilot=pilot)
+        log = app.query_one("EventLogPane")
+        await wait_until(lambda: {"before-the-log", "list_workspaces"} <= set(names(log)), pilot=pilot)
+        assert names(log).index("before-the-log") < names(log).index("list_workspaces")
+        assert numbers(log) == list(range(1, len(names(log)) + 1))
+        # Closing it leaves only the app's recorder on the core's taps.
+        taps = len(app.core.bus.taps), len(app.core.invoke_taps)
+        log.query_one(DataTable).focus()
+        await pilot.press("x")
+        await wait_until(lambda: not app.query("EventLogPane"), pilot=pilot)
+        assert (len(app.core.bus.taps), len(app.core.invoke_taps)) == taps == (1, 1)
+        assert app.ipc_recorder._subscribers == []

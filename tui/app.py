@@ -27,6 +27,7 @@ from core import AppHandle
 from core.dataforge.api import Settings
 
 from . import layout as L
+from .ipc_recorder import IpcRecorder
 from .pane import PANE_KINDS, Pane, first_control
 from .panes import register_all
 from .status import StatusBar
@@ -97,6 +98,7 @@ class DataForgeApp(App[int]):
     ]
 
     core: AppHandle | None = None
+    ipc_recorder: IpcRecorder | None = None
     ready: reactive[bool] = reactive(False)
 
     def __init__(self, *, core: AppHandle | None = None, data_dir: str | Path | None = None,
@@ -127,6 +129,7 @@ class DataForgeApp(App[int]):
                 await self.mount(Static(f"Cannot open the data dir: {exc}", id="fatal"))
                 return
         self.core.bus.bind()
+        self.ipc_recorder = IpcRecorder(self.core)  # before any pane: an event log shows all
         self.core.listen("state:settings", lambda ev: self._apply_settings(ev.payload["value"]))
         self._apply_settings(self.core.shared("settings").get())
         self._tree = self._load_layout()

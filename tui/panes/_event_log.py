@@ -91,11 +91,10 @@ class EventLogPane(Pane):
         self._seen = 0
         self._shown = 0
         self._overflow = 0
-        core = self.core
-        core.bus.taps.append(self._tap_event)
-        core.invoke_taps.append(self._tap_invoke)
-        self._untap = lambda: (core.bus.taps.remove(self._tap_event),
-                               core.invoke_taps.remove(self._tap_invoke))
+        recorder = self.app.ipc_recorder  # type: ignore[attr-defined]
+        for record in recorder.history:  # opened mid-session: start with what just happened
+            self._take(record)
+        self._untap = recorder.subscribe(self._take)
         self.set_interval(0.1, self._flush)
         self.name_filter = self.pane_settings.get("filter", "")
         self.query_one("#log-filter", Input).value = self.name_filter
@@ -105,17 +104,12 @@ class EventLogPane(Pane):
         if untap is not None:
             untap()  # Pane.on_unmount (called by Textual too) closes the window
 
-    # Taps run wherever the event is delivered (the loop) — keep them to an append.
-    def _tap_event(self, record: dict[str, Any]) -> None:
+    # Called wherever the event is delivered (the loop) — kept to an append.
+    def _take(self, record: dict[str, Any]) -> None:
         self._seen += 1
         if len(self._buffer) == _MAX_ROWS:
             self._overflow += 1  # the oldest buffered record falls out: never drawn
-        self._buffer.append({**record, "time": time.time(), "n": self._seen})
-
-    def _tap_invoke(self, record: dict[str, Any]) -> None:
-        # Reported when it ends, but shown where it started: before the events it caused.
-        self._tap_event(record)
-        self._buffer[-1]["time"] = record.get("started", self._buffer[-1]["time"])
+        self._buffer.append({**record, "n": self._seen})
 
     def _matches(self, record: dict[str, Any]) -> bool:
         needle = self.name_filter.strip().lower()
