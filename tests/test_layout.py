@@ -35,7 +35,25 @@ def test_splitting_in_the_same_direction_joins_the_parent_split():
     assert isinstance(tree, L.Split) and len(tree.children) == 3
     assert ids(tree) == ["a-1", "a-3", "a-2"]
     assert sum(tree.ratios) == pytest.approx(1.0)
-    assert tree.ratios == pytest.approx((0.25, 0.25, 0.5))
+    assert tree.ratios == pytest.approx((1 / 3, 1 / 3, 1 / 3))  # halves of a-1 would be 0.25 each
+
+
+def test_a_split_pane_and_its_new_pane_get_at_least_an_even_share():
+    """Halving a small pane beside a big one made two unusable panes (a user review)."""
+    right = L.default_layout().children[1]  # curves 0.4 over log tracks 0.6
+    tree = L.split(right, "curves-1", "vertical", L.Leaf("curves-2", "curves"))
+    assert ids(tree) == ["curves-1", "curves-2", "log-tracks-1"]
+    assert tree.ratios == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    # A pane big enough to halve is halved, and its siblings keep their share.
+    tree = L.Split("horizontal", (L.Leaf("a-1", "a"), L.Leaf("b-1", "b")), (0.8, 0.2))
+    tree = L.split(tree, "a-1", "horizontal", L.Leaf("a-2", "a"))
+    assert tree.ratios == pytest.approx((0.4, 0.4, 0.2))
+    # Deep in the tree, only the split that gained the pane changes.
+    tree = L.split(L.default_layout(), "wells-1", "vertical", L.Leaf("wells-2", "wells"))
+    browse = tree.children[0]
+    assert ids(browse) == ["workspaces-1", "wells-1", "wells-2"]
+    assert browse.ratios == pytest.approx((0.25, 0.375, 0.375))
+    assert tree.ratios == L.default_layout().ratios
 
 
 def test_split_rejects_unknown_pane_and_duplicate_id():

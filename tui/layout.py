@@ -128,7 +128,29 @@ def split(node: Node, pane_id: str, direction: Direction, new: Leaf) -> Node:
     _require(node, pane_id)
     if find(node, new.pane_id) is not None:
         raise ValueError(f"pane id {new.pane_id!r} is already in the layout")
-    return _map_leaf(node, pane_id, lambda leaf: Split(direction, (leaf, new)))  # type: ignore[return-value]
+    tree = _map_leaf(node, pane_id, lambda leaf: Split(direction, (leaf, new)))
+    return _fair_share(tree, pane_id, new.pane_id)  # type: ignore[arg-type]
+
+
+def _fair_share(node: Node, old_id: str, new_id: str) -> Node:
+    """A pane split into a row (or column) of siblings gets, with the new pane, at least
+    an even share each (1/n) — halving a small pane made two unusable ones while a big
+    sibling kept its space. The room is taken from the siblings in proportion."""
+    if isinstance(node, Leaf):
+        return node
+    ids = [c.pane_id if isinstance(c, Leaf) else None for c in node.children]
+    if old_id in ids and new_id in ids:
+        n = len(ids)
+        i, j = ids.index(old_id), ids.index(new_id)
+        fair = 1 / n
+        ratios = list(node.ratios)
+        if ratios[j] >= fair or n == 2:
+            return node
+        others = sum(r for k, r in enumerate(ratios) if k not in (i, j))
+        scale = (1 - 2 * fair) / others
+        ratios = [fair if k in (i, j) else r * scale for k, r in enumerate(ratios)]
+        return replace(node, ratios=tuple(ratios))
+    return replace(node, children=tuple(_fair_share(c, old_id, new_id) for c in node.children))
 
 
 def close(node: Node, pane_id: str) -> Node | None:
