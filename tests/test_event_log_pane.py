@@ -76,7 +76,7 @@ async def test_a_new_filter_shows_at_most_the_kept_history_and_clear_forgets_it(
         log.query_one("#log-filter").value = "flood"
         await wait_until(lambda: table.row_count > 0, pilot=pilot)
         assert table.row_count <= min(_HISTORY, _MAX_ROWS)
-        values = [str(table.get_row_at(i)[6]) for i in range(table.row_count)]
+        values = [str(table.get_row_at(i)[7]) for i in range(table.row_count)]
         assert values[-1] == f"i={total - 1}"  # the newest are the ones kept
         assert values == [f"i={total - table.row_count + k}" for k in range(table.row_count)]
         assert numbers(log) == list(range(1, table.row_count + 1))
@@ -86,7 +86,7 @@ async def test_a_new_filter_shows_at_most_the_kept_history_and_clear_forgets_it(
         # New rows continue the view's numbering.
         app.core.emit("flood", {"i": total})
         await flushed(log, pilot)
-        await wait_until(lambda: str(table.get_row_at(table.row_count - 1)[6]) == f"i={total}", pilot=pilot)
+        await wait_until(lambda: str(table.get_row_at(table.row_count - 1)[7]) == f"i={total}", pilot=pilot)
         assert numbers(log) == list(range(1, table.row_count + 1))
 
         # Clear forgets the history too: a later filter brings nothing back.

@@ -332,7 +332,7 @@ async def test_the_event_log_stays_bounded_and_current_under_a_flood(tmp_path):
             if i % 1000 == 999:
                 await pilot.pause(0.02)  # let the 10 Hz flush run now and then, as a UI would
                 assert table.row_count <= 2 * _MAX_ROWS
-        await wait_until(lambda: table.row_count and table.get_row_at(table.row_count - 1)[6] == f"i={total - 1}",
+        await wait_until(lambda: table.row_count and table.get_row_at(table.row_count - 1)[7] == f"i={total - 1}",
                          pilot=pilot)
         assert log._seen - before == total
         numbers = [int(table.get_row_at(i)[0]) for i in range(table.row_count)]

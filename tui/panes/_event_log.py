@@ -79,7 +79,7 @@ class EventLogPane(Pane):
             yield Input(placeholder="event or command name (e.g. curve- or select_)", id="log-filter")
             yield Label("", id="log-state", classes="toolbar-label")
         table = DataTable(id="log-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "time", "kind", "name", "source", "target", "summary", "ms")
+        table.add_columns("#", "time", "kind", "name", "source", "target", "ms", "summary")  # summary last: it is cut
         yield table
 
     def on_core_ready(self) -> None:
@@ -175,9 +175,9 @@ class EventLogPane(Pane):
                 summary = f"[red]{r.get('error')}[/]"
             ms = "" if fixed else f"{r.get('duration_ms', 0):.2f}"
             return (str(r["n"]), stamp, "[cyan]invoke[/]", r["command"], r.get("source") or "backend",
-                    "", summary, ms)
+                    "", ms, summary)
         return (str(r["n"]), stamp, "[magenta]event[/]", r["event"], r.get("source") or "backend",
-                r.get("target", ""), summarize(r.get("payload")), "")
+                r.get("target", ""), "", summarize(r.get("payload")))
 
     def _update_state(self) -> None:
         state = "[yellow]⏸ paused[/]" if self.paused else "● live"
