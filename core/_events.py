@@ -259,6 +259,7 @@ class EventBus:
         self._sync: dict[str, list[_Listener]] = {}
         self._async: dict[str, list[_Listener]] = {}
         self._by_id: dict[int, _Listener] = {}
+        self._by_owner: dict[str, dict[int, None]] = {}  # a window's listeners, in order: closing is O(own)
         self._delivering = False
         self._pending: deque[tuple] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -317,6 +318,8 @@ class EventBus:
                     raise ValueError(f"{mode} must be a number of seconds >= 0, not {secs!r}")
                 lst.flow = _Flow(mode, float(secs))
         self._by_id[lst.id] = lst
+        if owner is not None:
+            self._by_owner.setdefault(owner, {})[lst.id] = None
         table = self._async if lst.is_async else self._sync
         table[event] = [*table.get(event, ()), lst]  # copy-on-write: emits iterate safely
         if self._loop is None:
@@ -333,16 +336,16 @@ class EventBus:
         """Remove a listener; unknown or already removed ids are ignored."""
         if isinstance(listener_id, Unlisten):
             listener_id = listener_id.id
-        lst = self._by_id.pop(listener_id, None)
+        lst = self._by_id.get(listener_id)
         if lst is None:
             return
-        lst.alive = False
-        if lst.queue:
-            lst.queue.clear()
-        if lst.flow and lst.flow.timer:
-            lst.flow.timer.cancel()
-            lst.flow.timer = None
-            self._timers -= 1
+        if lst.owner is not None:
+            own = self._by_owner.get(lst.owner)
+            if own is not None:
+                own.pop(lst.id, None)
+                if not own:
+                    del self._by_owner[lst.owner]
+        self._forget(lst)
         table = self._async if lst.is_async else self._sync
         remaining = [x for x in table.get(lst.event, ()) if x is not lst]
         if remaining:
@@ -350,12 +353,37 @@ class EventBus:
         else:
             table.pop(lst.event, None)
 
+    def _forget(self, lst: _Listener) -> None:
+        """Drop `lst` from the id index and stop what it has pending (not from the tables)."""
+        self._by_id.pop(lst.id, None)
+        lst.alive = False
+        if lst.queue:
+            lst.queue.clear()
+        if lst.flow and lst.flow.timer:
+            lst.flow.timer.cancel()
+            lst.flow.timer = None
+            self._timers -= 1
+
     def unlisten_owner(self, owner: str) -> int:
         """Remove every listener registered by `owner` (a window label)."""
-        ids = [i for i, lst in self._by_id.items() if lst.owner == owner]
+        ids = list(self._by_owner.get(owner, ()))  # its own listeners: no scan of everyone's
         for i in ids:
             self.unlisten(i)
         return len(ids)
+        by_event: dict[tuple[bool, str], set[int]] = {}
+        for lst in gone:  # one table rebuild per event, not one per listener
+            by_event.setdefault((lst.is_async, lst.event), set()).add(lst.id)
+            lst.owner = None  # unlisten() below need not look in the index again
+        for (is_async, event), ids in by_event.items():
+            table = self._async if is_async else self._sync
+            remaining = [x for x in table.get(event, ()) if x.id not in ids]
+            if remaining:
+                table[event] = remaining
+            else:
+                table.pop(event, None)
+        for lst in gone:
+            self._forget(lst)
+        return len(gone)
 
     def listener_count(self, event: str | None = None) -> int:
         if event is None:

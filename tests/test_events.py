@@ -421,3 +421,23 @@ async def test_coalesced_events_from_a_thread_keep_latest_and_order():
     progress = [p["i"] for p in got if p != "done"]
     assert progress[-1] == 9999 and progress == sorted(progress)
     assert len(progress) < 10_000  # coalesced, not queued one by one
+
+
+def test_unlisten_owner_removes_only_that_windows_listeners_and_forgets_it():
+    bus = EventBus()
+    got: list[str] = []
+    for owner in ("a", "b"):
+        for event in ("x", "y"):
+            bus.listen(event, lambda ev, o=owner: got.append(f"{o}:{ev.event}"), owner=owner)
+    shared = bus.listen("x", lambda ev: got.append("backend:x"))
+    bus.unlisten(shared)
+    bus.listen("x", lambda ev: got.append("backend:x"))
+    assert bus.unlisten_owner("a") == 2 and bus.unlisten_owner("a") == 0
+    bus.emit("x", None)
+    bus.emit("y", None)
+    assert got == ["b:x", "backend:x", "b:y"]
+    # A listener removed on its own leaves the owner's index too.
+    ids = [lst_id for lst_id, _, _, owner in bus.iter_listeners() if owner == "b"]
+    bus.unlisten(ids[0])
+    assert bus.unlisten_owner("b") == 1 and bus._by_owner == {}
+    assert bus.listener_count() == 1
