@@ -75,35 +75,48 @@ class SharedState(Generic[T]):
 
 
 class SyncedStore:
-    """A window's readable mirror of a `SharedState`; `.revision` is the last one applied."""
+    """A window's readable mirror of a `SharedState`; `.revision` is the last one applied.
+
+    The store's start function holds the window, the shared state and a revision box, but
+    not this object: no reference cycle, so a closed window is freed as soon as it is
+    dropped (not at the next cyclic garbage collection)."""
 
     def __init__(self, window: "Window", shared: SharedState) -> None:
-        self.revision = -1
-        self._window = window
-        self._shared = shared
-        self._store = readable(shared.get(), self._start)
+        self._revision = [-1]
+        self._store = readable(shared.get(), _mirror(window, shared, self._revision))
 
-    def _start(self, set_value: Callable[[Any], None]) -> Callable[[], None]:
+    @property
+    def revision(self) -> int:
+        return self._revision[0]
+
+    def subscribe(self, run: Callable[[Any], Any], invalidate: Callable | None = None):
+        return self._store.subscribe(run, invalidate)
+
+
+def _mirror(window: "Window", shared: SharedState, revision: list[int]):
+    """The start function of a `SyncedStore`: load the snapshot, then apply each change in
+    order, reloading the snapshot when a revision was missed."""
+
+    def start(set_value: Callable[[Any], None]) -> Callable[[], None]:
         def load_snapshot() -> None:
-            self.revision, value = self._shared.snapshot()
+            revision[0], value = shared.snapshot()
             set_value(value)
 
         def on_change(event) -> None:
-            revision = event.payload["revision"]
-            if revision <= self.revision:
+            new = event.payload["revision"]
+            if new <= revision[0]:
                 return  # stale: a snapshot already covered it
-            if revision == self.revision + 1:
-                self.revision = revision
+            if new == revision[0] + 1:
+                revision[0] = new
                 set_value(event.payload["value"])
             else:
                 load_snapshot()  # a gap: the snapshot is at least this new
 
-        unlisten = self._window.listen(self._shared.event, on_change)
+        unlisten = window.listen(shared.event, on_change)
         load_snapshot()
         return unlisten
 
-    def subscribe(self, run: Callable[[Any], Any], invalidate: Callable | None = None):
-        return self._store.subscribe(run, invalidate)
+    return start
 
 
 def sync_store(window: "Window", name: str) -> SyncedStore:
