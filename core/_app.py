@@ -19,6 +19,7 @@ from ._errors import (
     CommandNotFound,
     InvalidArgs,
     InvokeError,
+    PermissionDenied,
     StateNotManaged,
 )
 from ._events import Event, EventBus, EventTarget, Unlisten, validate_event_name
@@ -308,6 +309,9 @@ class AppHandle:
         self.bus.emit(event, payload, predicate=predicate)
 
     def _emit_checked(self, event, payload, target, source, predicate) -> None:
+        if event.startswith("state:"):  # even without an ACL: shared state speaks for itself
+            raise PermissionDenied(f"Event {event} not allowed: window {source!r} cannot emit "
+                                   f"state:* events (only the backend's shared state does)")
         if self.acl is not None:
             self.acl.check_event(event, self.windows.get(source) or source)
         self.bus.emit(event, payload, target=target, source=source, predicate=predicate)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from ._errors import PermissionDenied
 from ._events import Event, EventTarget, Unlisten
 
 if TYPE_CHECKING:
@@ -40,20 +41,29 @@ class Window:
         return self.app.bus.listen(event, handler, owner=self.label, **kw)
 
     def emit(self, event: str, payload: Any = None) -> None:
+        self._check_open()
         self.app._emit_checked(event, payload, None, self.label, None)
 
     def emit_to(self, target: EventTarget | str, event: str, payload: Any = None) -> None:
+        self._check_open()
         self.app._emit_checked(event, payload, EventTarget.coerce(target), self.label, None)
 
     def emit_filter(self, event: str, payload: Any, predicate: Callable[[EventTarget], bool]) -> None:
+        self._check_open()
         self.app._emit_checked(event, payload, None, self.label, predicate)
 
     # ---- commands and state ---------------------------------------------------------
     async def invoke(self, name: str, args: dict[str, Any] | None = None) -> Any:
+        """Call command `name` as this window. A closed window can do nothing (as a
+        destroyed Tauri webview): `PermissionDenied`, and the command does not run."""
+        if self.closed:
+            raise PermissionDenied(f"Command {name} not allowed: window {self.label!r} is closed",
+                                   command=name)
         return await self.app.invoke(name, args, window=self)
 
     def sync(self, name: str):
-        """A readable store mirroring the backend's shared state `name` (see `core.shared`)."""
+        """A readable store mirroring the backend's shared state `name` (see `core.shared`);
+        `KeyError` if the backend has no such state (a typo would otherwise mirror None)."""
         from .shared import sync_store
 
         return sync_store(self, name)

@@ -26,7 +26,9 @@ Files (`*.json`, `*.toml`) hold either one capability
 permission-file spelling). `$schema` is ignored; any other unknown key is an error.
 
 Built in: `core:default` — the events the core framework itself emits (`state:*`,
-`window-*`, `listener-error`) are backend-only: a window emitting them is denied.
+`window-*`, `listener-error`) are backend-only: a window whose capabilities include this set
+is denied them. `state:*` is refused to every window whatever its capabilities (shared state
+speaks for itself); list `core:default` to guard the others too.
 """
 
 from __future__ import annotations

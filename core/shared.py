@@ -103,6 +103,8 @@ def _mirror(window: "Window", shared: SharedState, revision: list[int]):
             set_value(value)
 
         def on_change(event) -> None:
+            if event.source is not None:
+                return  # only the backend's SharedState speaks for the state, never a window
             new = event.payload["revision"]
             if new <= revision[0]:
                 return  # stale: a snapshot already covered it
@@ -120,4 +122,9 @@ def _mirror(window: "Window", shared: SharedState, revision: list[int]):
 
 
 def sync_store(window: "Window", name: str) -> SyncedStore:
-    return SyncedStore(window, window.app.shared(name))
+    shared = window.app.get_shared(name)
+    if shared is None:
+        known = ", ".join(sorted(window.app._shared)) or "none"
+        raise KeyError(f"no shared state {name!r} (the backend creates it with "
+                       f"app.shared({name!r}, initial); shared states: {known})")
+    return SyncedStore(window, shared)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from core import Builder, Event, EventBus, EventTarget
+from core import Builder, Event, EventBus, EventTarget, Window, command
 
 
 def collecting_app():
@@ -441,3 +441,31 @@ def test_unlisten_owner_removes_only_that_windows_listeners_and_forgets_it():
     bus.unlisten(ids[0])
     assert bus.unlisten_owner("b") == 1 and bus._by_owner == {}
     assert bus.listener_count() == 1
+
+
+async def test_a_closed_window_can_neither_emit_nor_invoke():
+    """As a destroyed Tauri webview: nothing leaves a closed window, and the command body
+    never runs (the ACL would otherwise judge it by a label a new window may reuse)."""
+    from core import PermissionDenied
+
+    ran: list[str] = []
+
+    @command
+    def hello(window: Window) -> str:
+        ran.append(window.label)
+        return f"hi {window.label}"
+
+    app = Builder().invoke_handler(hello).build()
+    got: list = []
+    app.listen_any("x", got.append)
+    b = app.create_window("b")
+    assert await b.invoke("hello") == "hi b"
+    b.close()
+    with pytest.raises(PermissionDenied, match="^Command hello not allowed: window 'b' is closed"):
+        await b.invoke("hello")
+    for emit in (lambda: b.emit("x", 1), lambda: b.emit_to("a", "x", 1),
+                 lambda: b.emit_filter("x", 1, lambda t: True)):
+        with pytest.raises(RuntimeError, match="window 'b' is closed"):
+            emit()
+    await app.drain()
+    assert ran == ["b"] and got == []

@@ -149,3 +149,30 @@ def test_a_closed_windows_synced_store_is_freed_without_the_cyclic_collector():
         assert [r() for r in refs] == [None, None]
     finally:
         gc.enable()
+
+
+async def test_a_window_cannot_speak_for_shared_state():
+    """A window emitting `state:<name>` (by mistake or malice) is refused even without an
+    ACL, and a forged event reaching a synced store is ignored: later backend changes
+    still arrive (they were dropped as stale after a forged revision)."""
+    from core import PermissionDenied
+
+    app = Builder().build()
+    sel = app.shared("sel", {"well_id": 1})
+    a, b = app.create_window("a"), app.create_window("b")
+    seen: list = []
+    b.sync("sel").subscribe(seen.append)
+    with pytest.raises(PermissionDenied, match="cannot emit state:\\* events"):
+        a.emit("state:sel", {"revision": 1, "value": {"well_id": 666}})
+    app.bus.emit("state:sel", {"revision": 1, "value": {"well_id": 666}}, source="a")  # forged on the bus
+    sel.set({"well_id": 2})
+    await app.drain()
+    assert seen == [{"well_id": 1}, {"well_id": 2}]
+
+
+def test_syncing_a_shared_state_nobody_created_is_an_error():
+    app = Builder().build()
+    app.shared("selection", None)
+    with pytest.raises(KeyError, match="no shared state 'selction'.*shared states: selection"):
+        app.create_window("w").sync("selction")
+    assert app.get_shared("selction") is None  # not created by the mistake
