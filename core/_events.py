@@ -458,7 +458,7 @@ class EventBus:
             for lst in sync:
                 if not (everyone or lst.accepts(target, predicate)) or not lst.alive:
                     continue
-                if lst.once:
+                if lst.once and lst.flow is None:  # a delayed once goes when it fires
                     self.unlisten(lst.id)
                 if lst.flow is not None:
                     self._flow(lst, ev)
@@ -479,7 +479,7 @@ class EventBus:
             for lst in asyncs:
                 if not lst.alive or not (everyone or lst.accepts(target, predicate)):
                     continue
-                if lst.once:
+                if lst.once and lst.flow is None:  # a delayed once goes when it fires
                     self.unlisten(lst.id)
                 # Each async handler gets an event of its own. One that nobody kept (the
                 # handler finished and stored nothing) is reused: only `.id` differs.
@@ -596,6 +596,8 @@ class EventBus:
         ev, flow.pending = flow.pending, None
         if ev is None or not lst.alive:
             return
+        if lst.once:
+            self.unlisten(lst.id)
         flow.last_fire = (self._loop or asyncio.get_running_loop()).time()
         if lst.is_async:
             self._enqueue(lst, ev)

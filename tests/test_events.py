@@ -469,3 +469,30 @@ async def test_a_closed_window_can_neither_emit_nor_invoke():
             emit()
     await app.drain()
     assert ran == ["b"] and got == []
+
+
+@pytest.mark.parametrize("flow", [{"debounce": 0.01}, {"throttle": 0.01}])
+@pytest.mark.parametrize("is_async", [False, True])
+async def test_once_with_debounce_or_throttle_delivers_one_event(flow, is_async):
+    """`once` removed the listener at the first event, so the delayed call found it gone
+    and the handler never ran (a developer review)."""
+    bus = EventBus()
+    bus.bind()
+    got: list = []
+    fired = asyncio.Event()
+
+    def record(ev):
+        got.append(ev.payload)
+        fired.set()
+
+    async def arecord(ev):
+        record(ev)
+
+    bus.listen("a", arecord if is_async else record, once=True, **flow)
+    for i in range(3):
+        bus.emit("a", i)
+    await asyncio.wait_for(fired.wait(), 5)
+    await bus.drain()
+    bus.emit("a", 99)
+    await bus.drain()
+    assert len(got) == 1 and got[0] in (0, 2) and bus.listener_count() == 0
