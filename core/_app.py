@@ -111,7 +111,11 @@ class AppHandle:
         """Call command `name`; every failure is an `InvokeError`."""
         if self.invoke_taps:
             return await self._invoke_tapped(name, args, window)
-        spec, kwargs = self._prepare(name, args, window)
+        try:
+            spec, kwargs = self._prepare(name, args, window)
+        except InvokeError:
+            _end_channels(args)  # a caller reading a channel must not wait forever
+            raise
         if spec.plain:  # the common case, inline: no second coroutine per call
             try:
                 return spec.fn(**kwargs)
@@ -131,7 +135,11 @@ class AppHandle:
         return asyncio.run_coroutine_threadsafe(self.invoke(name, args, window=window), loop)
 
     async def _invoke(self, name: str, args: Any, window: Window | str | None) -> Any:
-        spec, kwargs = self._prepare(name, args, window)
+        try:
+            spec, kwargs = self._prepare(name, args, window)
+        except InvokeError:
+            _end_channels(args)
+            raise
         return await self._call(spec, kwargs)
 
     def _prepare(self, name: str, args: Any, window: Window | str | None) -> tuple[CommandSpec, dict]:
@@ -214,9 +222,13 @@ class AppHandle:
         out = []
         for param, item_type in spec.channel_params.items():
             ch = kwargs.get(param)
-            if not isinstance(ch, Channel):
-                raise InvalidArgs(spec.name, [{"param": param, "message":
-                    f"`{param}` must be a core.Channel, got {type(ch).__name__}"}])
+            problem = (f"`{param}` must be a core.Channel, got {type(ch).__name__}"
+                       if not isinstance(ch, Channel) else
+                       f"`{param}` is a channel another invoke already used: create a Channel per call"
+                       if ch.used else None)
+            if problem:
+                _end_channels(kwargs)
+                raise InvalidArgs(spec.name, [{"param": param, "message": problem}])
             ch._attach(item_type, loop)
             out.append(ch)
         return out
@@ -364,3 +376,12 @@ class AppHandle:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _end_channels(args: Any) -> None:
+    """End the stream of every fresh channel in `args`: the invoke failed before the command
+    ran, and a caller iterating one would otherwise wait forever."""
+    if isinstance(args, dict):
+        for value in args.values():
+            if isinstance(value, Channel) and not value.used:
+                value._end_unused()

@@ -56,9 +56,31 @@ class Channel(Generic[T]):
         if self._on_message is None and self._queue is None:
             self._queue = asyncio.Queue()
 
+    def _end_unused(self) -> None:
+        """End a channel no command received (the invoke failed first): iteration stops."""
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        if self._on_message is None and self._queue is None:
+            self._queue = asyncio.Queue()
+        if self._loop is None:  # no loop: end synchronously
+            self._closed = self._ended = True
+            if self._on_close is not None:
+                self._on_close()
+            if self._queue is not None:
+                self._queue.put_nowait(("end", None))
+            return
+        self.close()
+
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def used(self) -> bool:
+        """Handed to a command already (or ended): a channel serves one invoke."""
+        return self._loop is not None or self._closed
 
     def send(self, message: T) -> None:
         """Queue `message` for the caller (any thread). Validated against `T`."""

@@ -8,7 +8,7 @@ import threading
 import pydantic
 import pytest
 
-from core import Builder, Channel, ChannelClosed, CommandFailed, InvalidArgs, command
+from core import Builder, Channel, ChannelClosed, CommandFailed, CommandNotFound, InvalidArgs, command
 
 
 class Row(pydantic.BaseModel):
@@ -95,3 +95,32 @@ async def test_channel_arg_must_be_a_channel_and_present():
         await app.invoke("stream_rows", {"count": 1, "onRow": "nope"})
     with pytest.raises(InvalidArgs, match="missing required key onRow"):
         await app.invoke("stream_rows", {"count": 1})
+
+
+@pytest.mark.parametrize("name, args, error", [
+    ("stream_rows", {"count": "many"}, InvalidArgs),  # bad args
+    ("stream_rowz", {"count": 1}, CommandNotFound),  # a typo
+])
+async def test_an_invoke_that_fails_before_the_command_ends_the_stream(name, args, error):
+    """A reader of the channel stopped waiting only at end of stream, which never came
+    when the invoke failed first (a developer review: it hung)."""
+    app = make_app()
+    ch: Channel[Row] = Channel()
+    ends: list[bool] = []
+    other = Channel(lambda m: None, lambda: ends.append(True))
+    reader = asyncio.create_task(anext(aiter(ch), "ended"))
+    with pytest.raises(error):
+        await app.invoke(name, {**args, "onRow": ch, "spare": other})
+    assert await asyncio.wait_for(reader, 5) == "ended"
+    assert ends == [True] and ch.closed
+
+
+async def test_a_channel_serves_one_invoke():
+    app = make_app()
+    got: list = []
+    ch = Channel(got.append)
+    assert await app.invoke("stream_rows", {"count": 1, "onRow": ch}) == 1
+    with pytest.raises(InvalidArgs, match="another invoke already used: create a Channel per call"):
+        await app.invoke("stream_rows", {"count": 2, "onRow": ch})  # refused before it runs
+    await asyncio.sleep(0)  # let the first invoke's message be delivered
+    assert len(got) == 1
