@@ -69,7 +69,10 @@ class Builder:
         return self
 
     def build(self) -> "AppHandle":
+        """The app. Built inside a running event loop, it is bound to it (see `AppHandle.bind`)."""
         app = AppHandle(dict(self._commands), dict(self._states))
+        if asyncio._get_running_loop() is not None:
+            app.bind()
         for fn in self._setup:
             fn(app)
         return app
@@ -125,13 +128,20 @@ class AppHandle:
                 raise CommandFailed(name, exc) from exc
         return await self._call(spec, kwargs)
 
+    def bind(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Deliver events on `loop` (default: the running one) and let `invoke_threadsafe` use
+        it. Until the app is bound (or something listens or emits on a loop), an emit from a
+        worker thread runs its sync handlers in that thread. `build()` inside a loop binds."""
+        self.bus.bind(loop)
+
     def invoke_threadsafe(
         self, name: str, args: dict[str, Any] | None = None, *, window: Window | str | None = None
     ) -> "concurrent.futures.Future[Any]":
         """`invoke` from another thread: runs on the app's loop; `.result(timeout)` waits."""
         loop = self.bus._loop
         if loop is None or loop.is_closed():
-            raise RuntimeError("the app is not running on an event loop yet (call app.bus.bind())")
+            raise RuntimeError("the app is not bound to an event loop yet: call app.bind() "
+                               "from inside the loop (e.g. at the start of your async main)")
         return asyncio.run_coroutine_threadsafe(self.invoke(name, args, window=window), loop)
 
     async def _invoke(self, name: str, args: Any, window: Window | str | None) -> Any:

@@ -496,3 +496,21 @@ async def test_once_with_debounce_or_throttle_delivers_one_event(flow, is_async)
     bus.emit("a", 99)
     await bus.drain()
     assert len(got) == 1 and got[0] in (0, 2) and bus.listener_count() == 0
+
+
+async def test_an_app_built_in_a_loop_delivers_thread_emits_on_that_loop():
+    """Without a bound loop, an emit from a worker thread ran its handlers in that thread."""
+    app = Builder().build()  # inside the running loop: bound
+    threads: list[int] = []
+    app.listen("from-thread", lambda ev: threads.append(threading.get_ident()))
+    worker = threading.Thread(target=lambda: app.emit("from-thread", 1))
+    worker.start()
+    worker.join()
+    await app.drain()
+    assert threads == [threading.get_ident()]
+
+
+def test_invoke_threadsafe_before_bind_says_how_to_bind():
+    app = Builder().build()  # no loop running
+    with pytest.raises(RuntimeError, match="call app.bind\\(\\) from inside the loop"):
+        app.invoke_threadsafe("anything")

@@ -128,7 +128,7 @@ class DataForgeApp(App[int]):
                 self.query_one("#loading").remove()
                 await self.mount(Static(f"Cannot open the data dir: {exc}", id="fatal"))
                 return
-        self.core.bus.bind()
+        self.core.bind()
         self.ipc_recorder = IpcRecorder(self.core)  # before any pane: an event log shows all
         self.core.listen("state:settings", lambda ev: self._apply_settings(ev.payload["value"]))
         self._apply_settings(self.core.shared("settings").get())

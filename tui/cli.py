@@ -144,7 +144,7 @@ async def _backend_command(cmd: str, args: argparse.Namespace) -> int:
         app = build_app(demo=cmd != "demo", watch=False)
     except Exception as exc:
         raise _CliError(f"cannot open the data dir: {exc}") from exc
-    app.bus.bind()  # events from worker threads (UDF runs) are delivered on this loop
+    app.bind()  # events from worker threads (UDF runs) are delivered on this loop
     try:
         return await _dispatch(cmd, args, app)
     except InvokeError as exc:
