@@ -156,10 +156,10 @@ class AppHandle:
         """Check the ACL and build the command's keyword arguments (raises `InvokeError`)."""
         spec = self._commands.get(name)
         if spec is None:
-            raise CommandNotFound(name, known=self._commands)
+            raise CommandNotFound(name, known=self._callable_by(window))
         if window is not None:
             if type(window) is str:
-                window = self._window_for(window)
+                window = self._window_for(window, name)
             if self.acl is not None:
                 self.acl.check_command(name, window)
         fast = spec.fast_validator
@@ -167,9 +167,9 @@ class AppHandle:
             try:
                 kwargs = fast.validate_python(args)  # the happy path: one pydantic call
             except pydantic.ValidationError:
-                kwargs = spec.bind_args_detailed(args)
+                kwargs = self._bind_slow(spec, args, detailed=True)
         else:
-            kwargs = spec.bind_args(args)
+            kwargs = self._bind_slow(spec, args, detailed=False)
         if spec.fill_none:
             for p in spec.fill_none:
                 kwargs.setdefault(p, None)
@@ -259,17 +259,50 @@ class AppHandle:
             hits = [v for k, v in self._states.items() if isinstance(k, tuple) and k[0] is key]
             if len(hits) == 1:
                 return hits[0]
+        wrapped = [key_name(k) for k in self._states if isinstance(k, tuple) and k[1] == key]
+        detail = (f"; no {key_name(key)} is managed, but {' and '.join(wrapped)} is: annotate it "
+                  f"State[{wrapped[0]}]" if wrapped else "")  # else Tauri's own words
         raise StateNotManaged(
-            f"state not managed for field `{param}` on command `{command}`. "
+            f"state not managed for field `{param}` on command `{command}`{detail}. "
             "You must call `.manage()` before using this command",
             command=command,
         )
 
-    def _window_for(self, label: str) -> Window:
+    def _window_for(self, label: str, command: str) -> Window:
         win = self.windows.get(label)
         if win is None:
-            raise InvalidArgs("invoke", [{"param": "window", "message": f"no window labelled {label!r}"}])
+            raise InvalidArgs(command, [{"param": "window", "message":
+                f"no window labelled {label!r} (open windows: {', '.join(self.windows) or 'none'})"}])
         return win
+
+    def _callable_by(self, window: Window | str | None) -> Any:
+        """The command names `window` may call: "did you mean" never names a forbidden one."""
+        if window is None or self.acl is None:
+            return self._commands
+        return [n for n in self._commands if self.acl.allows_command(n, window)]
+
+    def _bind_slow(self, spec: CommandSpec, args: Any, *, detailed: bool) -> dict[str, Any]:
+        """`spec.bind_args` off the fast path; a missing key that names a managed type gets
+        the hint a Tauri user needs (`counter: Counter` where `State[Counter]` was meant)."""
+        try:
+            return spec.bind_args_detailed(args) if detailed else spec.bind_args(args)
+        except InvalidArgs as exc:
+            hinted = [self._state_hint(spec, e) for e in exc.errors]
+            if hinted == exc.errors:
+                raise
+            raise InvalidArgs(spec.name, hinted) from None
+
+    def _state_hint(self, spec: CommandSpec, error: dict[str, str]) -> dict[str, str]:
+        arg = next((a for a in spec.args if a.name == error.get("param")), None)
+        if arg is None or "missing required key" not in error.get("message", ""):
+            return error
+        key = annotation_key(arg.annotation)
+        managed = [k for k in self._states if k == key or (isinstance(k, tuple) and k[1] == key)]
+        if not managed:
+            return error
+        wanted = key_name(managed[0])
+        return {**error, "message": f"{error['message']} (`{arg.name}` is a parameter of a managed "
+                                    f"type: annotate it `State[{wanted}]` to receive the managed value)"}
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:

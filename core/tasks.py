@@ -202,8 +202,12 @@ class TaskManager:
                    for end in ("complete", "failed", "cancelled")]
         try:
             if self.get(task_id).state == "running":
-                await asyncio.wait_for(done.wait(), None if deadline is None
-                                       else max(0.0, deadline - time.monotonic()))
+                try:
+                    await asyncio.wait_for(done.wait(), None if deadline is None
+                                           else max(0.0, deadline - time.monotonic()))
+                except asyncio.TimeoutError:
+                    raise TimeoutError(f"task {task_id} still running after {timeout} s "
+                                       f"(at {self.get(task_id).fraction:.0%})") from None
             await self._app.drain()
             return self.get(task_id)
         finally:

@@ -332,3 +332,46 @@ def test_command_requires_decorator():
 
     with pytest.raises(TypeError, match="not a command"):
         Builder().invoke_handler(plain)
+
+
+async def test_errors_a_tauri_user_meets_say_what_to_do():
+    """Messages found unclear by a developer review: each now names the fix."""
+    from core import PermissionDenied
+    from core.capabilities import Acl, Capability
+
+    @command
+    def bump(counter: Counter) -> int:  # meant State[Counter]
+        counter.n += 1
+        return counter.n
+
+    @command
+    def locked(counter: State[Counter]) -> int:  # meant State[Mutex[Counter]]
+        return counter.n
+
+    @command
+    def who(window: Window) -> str:
+        return window.label
+
+    app = Builder().manage(Mutex(Counter())).invoke_handler(bump, locked, who).build()
+    with pytest.raises(InvalidArgs, match=r"missing required key counter \(`counter` is a parameter "
+                                          r"of a managed type: annotate it `State\[Mutex\[Counter\]\]`"):
+        await app.invoke("bump")
+    with pytest.raises(StateNotManaged, match=r"no Counter is managed, but Mutex\[Counter\] is: "
+                                              r"annotate it State\[Mutex\[Counter\]\]"):
+        await app.invoke("locked")
+    with pytest.raises(InvalidArgs, match=r"^invalid args `window` for command `who`: no window "
+                                          r"labelled 'nope' \(open windows: none\)"):
+        await app.invoke("who", window="nope")
+
+    # "Did you mean" never names a command the calling window may not call.
+    app.acl = Acl([Capability(identifier="viewer", windows=["viewer"], permissions=["allow-who"])])
+    viewer = app.create_window("viewer")
+    with pytest.raises(CommandNotFound) as info:
+        await viewer.invoke("bumpp")
+    assert info.value.suggestions == [] and str(info.value) == "Command bumpp not found"
+    with pytest.raises(CommandNotFound, match="did you mean who"):
+        await viewer.invoke("whom")
+    with pytest.raises(CommandNotFound, match="did you mean bump"):
+        await app.invoke("bumpp")  # the backend is trusted: it may hear every name
+    with pytest.raises(PermissionDenied):
+        await viewer.invoke("bump")

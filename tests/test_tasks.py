@@ -184,3 +184,19 @@ async def test_an_app_never_bound_explicitly_still_delivers_thread_task_events_o
     info = await asyncio.wait_for(tasks.wait(task_id, timeout=5), 10)
     assert info.state == "completed" and tasks.result(task_id) == 42
     assert handled_on == [loop_thread]
+
+
+async def test_waiting_past_the_timeout_says_which_task_and_how_far():
+    app, tasks, events = make_app()
+    release = threading.Event()
+
+    def work(progress, cancel):
+        progress(0.25, "a quarter")
+        release.wait(10)
+
+    tid = tasks.spawn(work, name="slow")
+    await app.drain()
+    with pytest.raises(TimeoutError, match=f"task {tid} still running after 0.05 s"):
+        await tasks.wait(tid, timeout=0.05)
+    release.set()
+    assert (await tasks.wait(tid, timeout=10)).state == "completed"
