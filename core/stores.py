@@ -220,6 +220,12 @@ class _ReadOnly(Readable[T]):
     def subscribe(self, run: Subscriber, invalidate: Invalidator | None = None) -> Unsubscriber:
         return _subscribe(self._store, run, invalidate)
 
+    def __getattr__(self, name: str):
+        if name in ("set", "update"):  # say it in the store's words, not "_ReadOnly has no set"
+            raise AttributeError(f"a readable store has no {name}(): only the code that created "
+                                 f"it (its start function, or the writable behind readonly()) sets it")
+        raise AttributeError(name)
+
     def __repr__(self) -> str:
         return f"readonly({self._store!r})"
 

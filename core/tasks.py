@@ -161,7 +161,9 @@ class TaskManager:
         return tid
 
     def cancel(self, task_id: str) -> bool:
-        """Ask a task to stop. False for finished tasks (a no-op, not an error)."""
+        """Ask a task to stop; True if it was running. Cooperative, as in Tauri: the task ends
+        `cancelled` when it next checks its token — one that never checks runs on and may end
+        `completed`. False for finished tasks (a no-op, not an error)."""
         with self._lock:
             task = self._tasks.get(task_id)
             if task is None:

@@ -822,3 +822,12 @@ def test_two_threads_setting_stores_keep_their_own_order():
         t.join(30)
     expected = [s for i in range(1, n + 1) for s in (f"f1:{i}", f"f2:{i}", f"s:{i}")]
     assert results["x"] == expected and results["y"] == expected
+
+
+def test_setting_a_readable_store_says_why_not():
+    for store in (readable(1), readonly(writable(1))):
+        with pytest.raises(AttributeError, match=r"a readable store has no set\(\)"):
+            store.set(2)
+        with pytest.raises(AttributeError, match=r"a readable store has no update\(\)"):
+            store.update(lambda v: v)
+        assert not hasattr(store, "nonsense")
