@@ -508,9 +508,3 @@ async def test_an_app_built_in_a_loop_delivers_thread_emits_on_that_loop():
     worker.join()
     await app.drain()
     assert threads == [threading.get_ident()]
-
-
-def test_invoke_threadsafe_before_bind_says_how_to_bind():
-    app = Builder().build()  # no loop running
-    with pytest.raises(RuntimeError, match="call app.bind\\(\\) from inside the loop"):
-        app.invoke_threadsafe("anything")

@@ -148,5 +148,5 @@ async def test_invoke_threadsafe_runs_on_the_loop_and_raises_invoke_errors():
 
 def test_invoke_threadsafe_before_the_app_has_a_loop_says_so():
     app = Builder().invoke_handler(slow_bump).build()
-    with pytest.raises(RuntimeError, match="not running on an event loop"):
+    with pytest.raises(RuntimeError, match="not bound to an event loop yet: call app.bind"):
         app.invoke_threadsafe("slow_bump")
