@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import CommandFailed, InvalidArgs
+from core import CommandFailed, InvalidArgs, InvokeError
 from core.dataforge.app import build_app, close_app
 from core.dataforge.context import DataForge
 from core.dataforge.udfs import udf
@@ -342,3 +342,19 @@ async def test_settings_are_kept_in_the_data_dir(tmp_path):
         assert (await broken.invoke("get_settings")).depth_unit == "m"  # defaults, not a crash
     finally:
         close_app(broken)
+
+
+async def test_a_unit_parameter_follows_the_curve_and_a_contradicting_one_is_refused(app):
+    """sample.las has RHOB in K/M3: left out, density_unit follows it; given as g/cc (a form
+    sending its default) it was obeyed and PHID came out near -1 544 v/v."""
+    res = await app.invoke("import_las", {"path": str(SAMPLE.with_name("sample.las"))})
+    well = res.well.id
+    auto = await app.invoke("check_udf_request", {"request": {"udf_id": "phid", "well_id": well}})
+    assert auto.ok and auto.parameters["density_unit"] == "kg/m3"
+    wrong = await app.invoke("check_udf_request", {"request": {
+        "udf_id": "phid", "well_id": well, "parameters": {"density_unit": "g/cc"}}})
+    assert not wrong.ok and "RHOB curve is in K/M3" in wrong.param_errors["density_unit"]
+    with pytest.raises(InvokeError, match="density_unit|Density"):
+        await app.invoke("execute_udf", {"request": {
+            "udf_id": "phid", "well_id": well, "parameters": {"density_unit": "g/cc"}}})
+    assert not [c for c in await app.invoke("list_curves", {"wellId": well}) if c.mnemonic == "PHID"]

@@ -444,3 +444,32 @@ async def test_the_runner_names_the_target_well_and_forgets_an_old_result(tmp_pa
         await settle(pilot)
         assert str(runner.query_one("#udf-status").render()) == ""
         assert "choose the curve" in str(runner.query_one("#udf-check").render())
+
+
+async def test_unit_parameters_follow_the_input_curve_until_the_user_picks_one(tmp_path):
+    """PHID from the runner on sample.las (RHOB in K/M3) came out near -1 544 v/v: the
+    form sent its g/cc default over the backend's reading of the curve (a user review)."""
+    import numpy as np
+
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        res = await app.core.invoke("import_las", {"path": str(ROOT / "core/dataforge/data/las/sample.las")})
+        await app.core.invoke("select_workspace", {"workspaceId": res.well.workspace_id})
+        await app.core.invoke("select_well", {"wellId": res.well.id})
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "phid")
+        unit = runner.query_one("#field-density_unit", Select)
+        await wait_until(lambda: unit.value == "kg/m3", pilot=pilot)  # shown as the curve says
+        await pilot.click("#udf-run")
+        await wait_until(lambda: runner.execution_id is None and "done" in str(
+            runner.query_one("#udf-status").render()), pilot=pilot)
+        phid = next(c for c in await app.core.invoke("list_curves", {"wellId": res.well.id})
+                    if c.mnemonic == "PHID")
+        assert -0.2 < phid.mean < 0.6  # a porosity, not -1 544
+        # A unit the user picks is theirs: sent, and refused when it contradicts the curve.
+        unit.value = "g/cc"
+        await wait_until(lambda: runner.check is not None and not runner.check.ok, pilot=pilot)
+        assert "RHOB curve is in K/M3" in runner.check.param_errors["density_unit"]
+        assert runner.query_one("#udf-run").disabled
+        assert np.isfinite(phid.mean)

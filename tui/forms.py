@@ -72,10 +72,11 @@ class ParamsForm(Widget):
     class Changed(Message):
         """A value changed; `values` is what the form would send now."""
 
-        def __init__(self, form: "ParamsForm", values: dict[str, Any]) -> None:
+        def __init__(self, form: "ParamsForm", values: dict[str, Any], field: str | None = None) -> None:
             super().__init__()
             self.form = form
             self.values = values
+            self.field = field  # the parameter the user changed
 
         @property
         def control(self) -> "ParamsForm":
@@ -87,6 +88,7 @@ class ParamsForm(Widget):
         self.properties: dict[str, dict[str, Any]] = dict(schema.get("properties") or {})
         self.initial = {name: (values or {}).get(name, prop.get("default"))
                         for name, prop in self.properties.items()}
+        self._shown: dict[str, Any] = {}  # values put in fields by code, not typed by the user
 
     def compose(self) -> ComposeResult:
         if not self.properties:
@@ -153,4 +155,26 @@ class ParamsForm(Widget):
     @on(Select.Changed)
     def _changed(self, event: Message) -> None:
         event.stop()
-        self.post_message(self.Changed(self, self.values()))
+        widget_id = getattr(getattr(event, "control", None), "id", None) or ""
+        field = widget_id.removeprefix("field-") if widget_id.startswith("field-") else None
+        values = self.values()
+        if field is not None and values.get(field) == self._shown.get(field, self.initial.get(field)):
+            field = None  # a widget announcing the value it was given (a Select on mount)
+        elif field is not None:
+            self._shown[field] = values.get(field)
+        self.post_message(self.Changed(self, values, field))
+
+    def show_value(self, name: str, value: Any) -> None:
+        """Show `value` in field `name` without it counting as the user's change (no `Changed`)."""
+        found = self.query(f"#field-{name}")
+        if not found:
+            return
+        widget = found.first()
+        self._shown[name] = value
+        with widget.prevent(Input.Changed, Switch.Changed, Select.Changed):
+            if isinstance(widget, Select):
+                widget.value = value
+            elif isinstance(widget, Switch):
+                widget.value = bool(value)
+            elif isinstance(widget, Input):
+                widget.value = "" if value is None else str(value)

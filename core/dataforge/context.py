@@ -138,8 +138,10 @@ class DataForge:
                 param_errors.setdefault(str(err.get("field") or "parameters"), str(err.get("message")))
         try:
             plan = self.plan_execution(request)
-        except UdfParamsError:
+        except UdfParamsError as exc:  # a rule across the request (a unit against its curve)
             plan = None
+            for err in exc.errors:
+                param_errors.setdefault(str(err.get("field") or "parameters"), str(err.get("message")))
         except UdfInputError as exc:
             return UdfCheck(ok=False, param_errors=param_errors, error=str(exc),
                             input_errors={getattr(exc, "input_name", None) or "inputs": str(exc)})
@@ -182,22 +184,36 @@ class DataForge:
 
 
 _UNIT_PARAMS = {
-    # parameter -> (value for SI/percent curves, units that mean it)
-    "density_unit": ("kg/m3", {"kg/m3", "kg/m^3", "k/m3", "kgm3"}),
-    "nphi_unit": ("%", {"%", "pu", "percent", "p.u."}),
-    "dt_unit": ("us/m", {"us/m", "µs/m", "uspm"}),
+    # parameter -> (its input, value for SI/percent curves, units that mean it, units that mean the other)
+    "density_unit": ("RHOB", "kg/m3", {"kg/m3", "kg/m^3", "k/m3", "kgm3"},
+                     {"g/cc", "g/cm3", "gm/cc", "g/cm^3", "gr/cc", "g/c3"}),
+    "nphi_unit": ("NPHI", "%", {"%", "pu", "percent", "p.u."}, {"v/v", "frac", "dec", "fraction", "m3/m3"}),
+    "dt_unit": ("DT", "us/m", {"us/m", "µs/m", "uspm"}, {"us/f", "us/ft", "µs/ft", "usec/ft"}),
 }
+CURVE_UNIT_PARAMETERS = frozenset(_UNIT_PARAMS)  # follow the input curve's unit when left out
 
 
 def _unit_defaults(udf: Any, parameters: dict[str, Any] | None, units: dict[str, str]) -> dict[str, Any]:
     """Fill unit parameters the caller left out from the matched curves' units, so SI
-    curves (RHOB in kg/m3, DT in us/m, NPHI in %) are computed right without asking."""
+    curves (RHOB in kg/m3, DT in us/m, NPHI in %) are computed right without asking; a unit
+    given that contradicts the curve's is refused (g/cc on a kg/m3 RHOB gave PHID -1 544)."""
     params = dict(parameters or {})
     fields = udf.params_model.model_fields
-    curve_units = {str(u or "").strip().lower() for u in units.values()}
-    for name, (value, spellings) in _UNIT_PARAMS.items():
-        if name in fields and name not in params and curve_units & spellings:
-            params[name] = value
+    for name, (input_name, si, si_units, other_units) in _UNIT_PARAMS.items():
+        if name not in fields or input_name not in units:
+            continue
+        unit = str(units[input_name] or "").strip().lower()
+        if name not in params or params[name] is None:
+            if unit in si_units:
+                params[name] = si
+            continue
+        given = params[name]
+        if (unit in si_units and given != si) or (unit in other_units and given == si):
+            label = fields[name].title or name
+            raise UdfParamsError(
+                f"{label} is {given} but the {input_name} curve is in {units[input_name]}",
+                udf_id=udf.id, errors=[{"field": name, "message":
+                    f"the {input_name} curve is in {units[input_name]}: choose the matching unit"}])
     return params
 
 

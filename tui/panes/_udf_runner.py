@@ -17,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
+from core.dataforge.context import CURVE_UNIT_PARAMETERS
 from core.dataforge.api import UdfCheck
 from core.dataforge.models import CurveInfo
 from core.dataforge.udfs import UdfInfo
@@ -66,6 +67,9 @@ class UdfRunnerPane(Pane):
         self._loaded_well: int | None = -1
         self._check_seq = 0
         self._early_ends: dict[str, Any] = {}  # end events of runs not yet known as ours
+        # Unit parameters (density_unit, ...) follow the input curve's unit until the user
+        # picks one: they are left out of the request and show what the backend resolved.
+        self._auto_units: set[str] = set(CURVE_UNIT_PARAMETERS) - set(self.pane_settings.get("chosen_units", ()))
         for end in ("complete", "failed", "cancelled"):
             self.listen(f"execution-{end}", self._on_end)
         self.listen("execution-progress", self._on_progress)
@@ -163,6 +167,7 @@ class UdfRunnerPane(Pane):
             return None
         forms = self.query(ParamsForm)
         params = forms.first().values() if forms else {}
+        params = {k: v for k, v in params.items() if k not in self._auto_units}
         inputs = {}
         for spec in udf.inputs:
             for select in self.query(f"#input-{spec.name}").results(Select):
@@ -178,6 +183,9 @@ class UdfRunnerPane(Pane):
     @on(Input.Changed, "#udf-output")
     def _edited(self, event) -> None:
         if isinstance(event, ParamsForm.Changed):
+            if event.field in self._auto_units:  # the user chose this unit: it no longer follows
+                self._auto_units.discard(event.field)
+                self.save_settings(chosen_units=sorted(CURVE_UNIT_PARAMETERS - self._auto_units))
             self.save_settings(parameters=event.values)
         self._schedule_check()
 
@@ -203,6 +211,9 @@ class UdfRunnerPane(Pane):
         forms = self.query(ParamsForm)
         if forms:
             forms.first().show_errors(check.param_errors if check else {})
+            if check is not None and check.ok:
+                for name in self._auto_units & set(check.parameters):  # as the curve says
+                    forms.first().show_value(name, check.parameters[name])
         message = ""
         if check is not None and not check.ok:
             fields = set(forms.first().properties) if forms else set()
