@@ -295,3 +295,37 @@ async def test_work_cut_short_by_closing_its_pane_ends_quietly(tmp_path):
         finally:
             pane._pruning = False
         assert closing.state == WorkerState.SUCCESS and app.is_running
+
+
+async def test_next_pane_reaches_a_pane_with_nothing_to_focus_and_goes_on(tmp_path):
+    """`o` stopped at the pane before an empty Executions list (nothing in it to focus), and
+    the keys meant for other panes went into the UDF form (a user review)."""
+    from textual.widgets import Select
+
+    layout = L.Split("horizontal", (L.Leaf("udf-runner-1", "udf-runner"), L.Leaf("executions-1", "executions"),
+                                    L.Leaf("wells-1", "wells")))
+    app = make_app(tmp_path, layout)
+    async with app.run_test(size=(180, 40)) as pilot:
+        await ready(pilot)
+        app.query_one("#udf-select", Select).focus()
+        visited = []
+        for _ in range(3):
+            await pilot.press("o")
+            await settle(pilot)
+            visited.append(app.focused_pane().pane_id)
+        assert visited == ["executions-1", "wells-1", "udf-runner-1"]
+
+
+async def test_closing_the_zoomed_pane_shows_the_others(tmp_path):
+    app = make_app(tmp_path, FOUR_CURVES)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        app.query_one("#curves-2").query_one(DataTable).focus()
+        await pilot.press("z")
+        await settle(pilot)
+        assert app.screen.maximized is not None
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen.maximized is None  # it left a blank screen
+        assert [p.pane_id for p in app.panes()] == ["curves-1", "curves-3", "curves-4"]
+        assert all(p.size.width > 0 and p.size.height > 0 for p in app.panes())

@@ -246,8 +246,10 @@ class DataForgeApp(App[int]):
         except Exception:
             return
         target = first_control(pane)
-        if target is not None:
-            target.focus()
+        if target is None:  # nothing to focus inside (an empty executions list): the pane itself,
+            pane.can_focus = True  # or `o` would stop there and keys go to the last pane
+            target = pane
+        target.focus()
 
     def _existing_ids(self) -> set[str]:
         return {leaf.pane_id for leaf in L.leaves(self._tree)} if self._tree else set()
@@ -275,6 +277,8 @@ class DataForgeApp(App[int]):
         if tree is None:
             self.notify("This is the last pane; quit with q.", severity="warning")
             return
+        if self.screen.maximized is not None:  # closing the zoomed pane left a blank screen
+            self.screen.minimize()
         await self.set_layout(tree, focus=L.leaves(tree)[0].pane_id)
 
     def action_cycle_focus(self) -> None:
