@@ -473,3 +473,34 @@ async def test_unit_parameters_follow_the_input_curve_until_the_user_picks_one(t
         assert "RHOB curve is in K/M3" in runner.check.param_errors["density_unit"]
         assert runner.query_one("#udf-run").disabled
         assert np.isfinite(phid.mean)
+
+
+async def test_a_run_survives_the_rebuild_a_split_makes(tmp_path):
+    """Splitting rebuilds every pane: the runner came back at 0 % with Cancel doing nothing
+    while its run went on (a user review). It takes its run back; then a new well clears
+    the old run's status."""
+    app = make_app(tmp_path, RUN_LAYOUT)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        gate, reached = threading.Event(), threading.Event()
+        hold_udf(app, gate, reached)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "hold_test")
+        await pilot.click("#udf-run")
+        await asyncio.to_thread(reached.wait, 10)
+        await settle(pilot)
+        running = runner.execution_id
+        app.query_one("#curves-1").query_one(DataTable).focus()
+        await pilot.press("s")  # any split rebuilds the layout
+        await settle(pilot)
+        rebuilt = app.query_one("#udf-runner-1")
+        assert rebuilt is not runner
+        await wait_until(lambda: rebuilt.execution_id == running, pilot=pilot)
+        assert not rebuilt.query_one("#udf-cancel").disabled
+        await rebuilt.action_cancel()
+        gate.set()
+        await wait_until(lambda: rebuilt.execution_id is None, pilot=pilot)
+        assert "cancelled" in str(rebuilt.query_one("#udf-status").render())
+        await app.core.invoke("select_well", {"wellId": demo["wells"][1].id})
+        await wait_until(lambda: str(rebuilt.query_one("#udf-status").render()) == "", pilot=pilot)

@@ -95,9 +95,36 @@ class UdfRunnerPane(Pane):
         if saved in self._udfs:
             select.value = saved
         await self._load_curves()
+        await self._adopt_running()
+
+    async def _adopt_running(self) -> None:
+        """A split or close rebuilds every pane: take back the run this pane started (its id
+        is in the pane's settings), or say how it ended meanwhile."""
+        eid = self.pane_settings.get("execution")
+        if not eid or self.execution_id is not None:
+            return
+        runs = await self.try_invoke("list_executions") or []
+        run = next((r for r in runs if r.id == eid), None)
+        bar = self.query_one("#udf-progress", ProgressBar)
+        if run is not None and run.state == "running":
+            self.execution_id = eid
+            bar.update(total=1.0, progress=run.fraction)
+            self._status(f"⚙ {eid}: {run.message or ''} {run.fraction:.0%}")
+            early = self._early_ends.pop(eid, None)
+            if early is not None:
+                self._on_end(early)
+            return
+        self.save_settings(execution=None)
+        if run is not None:  # it ended while the pane was being rebuilt
+            bar.update(total=1.0, progress=1.0 if run.state == "completed" else 0.0)
+            self._status({"completed": "[green]✓ done[/]", "failed": f"[red]✗ failed[/]: {run.error}",
+                          "cancelled": "[yellow]cancelled[/]: nothing was saved"}[run.state])
 
     async def _load_curves(self) -> None:
         well = self.selection.well_id
+        if well != self._loaded_well and self._loaded_well != -1 and self.execution_id is None:
+            self._status("")  # "✓ done: saved PHID" was about the other well
+            self.query_one("#udf-progress", ProgressBar).update(progress=0.0)
         self._loaded_well = well
         self._well = await self.try_invoke("get_well", {"wellId": well}) if well is not None else None
         curves = await self.try_invoke("list_curves", {"wellId": well}) if well is not None else []
@@ -149,7 +176,7 @@ class UdfRunnerPane(Pane):
         ids = {c.id for c in self._curves}
         for spec in udf.inputs:
             hint = f"{spec.name}" + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")
-            before = kept.get(f"input-{spec.name}")
+            before = kept.get(f"input-{spec.name}", (self.pane_settings.get("inputs") or {}).get(spec.name))
             if spec.aliases:
                 select = Select([("auto (match by mnemonic)", _AUTO), *options],
                                 value=before if before in ids else _AUTO,
@@ -182,6 +209,10 @@ class UdfRunnerPane(Pane):
     @on(Select.Changed)
     @on(Input.Changed, "#udf-output")
     def _edited(self, event) -> None:
+        control = getattr(event, "control", None)
+        if isinstance(event, Select.Changed) and (control.id or "").startswith("input-"):
+            self.save_settings(inputs={**(self.pane_settings.get("inputs") or {}), control.id[6:]:
+                                       None if event.value in (_AUTO, Select.NULL) else event.value})
         if isinstance(event, ParamsForm.Changed):
             if event.field in self._auto_units:  # the user chose this unit: it no longer follows
                 self._auto_units.discard(event.field)
@@ -251,6 +282,7 @@ class UdfRunnerPane(Pane):
         if result is None:
             return
         self.execution_id = result.execution_id
+        self.save_settings(execution=result.execution_id)  # found again if the pane is rebuilt
         self.query_one("#udf-progress", ProgressBar).update(total=1.0, progress=0.0)
         self._status(f"⚙ {result.execution_id} running…")
         early = self._early_ends.pop(result.execution_id, None)
@@ -280,6 +312,7 @@ class UdfRunnerPane(Pane):
                     self._early_ends.pop(next(iter(self._early_ends)))
             return
         self.execution_id = None
+        self.save_settings(execution=None)
         end = event.event.removeprefix("execution-")
         bar = self.query_one("#udf-progress", ProgressBar)
         if end == "complete":
