@@ -87,7 +87,7 @@ class CommandFailed(InvokeError):
     kind = "command-failed"
 
     def __init__(self, command: str, error: BaseException) -> None:
-        super().__init__(str(error) or type(error).__name__, command=command)
+        super().__init__(_describe(error), command=command)
         self.error = error
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,3 +125,20 @@ def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     scored.sort(key=lambda sk: (-sk[0], sk[1]))
     best = scored[0][0] if scored else 0.0
     return [k for score, k in scored[:n] if score >= best - 0.1]
+
+
+def _describe(error: BaseException) -> str:
+    """What went wrong, for a person: a pydantic error raised inside a command (a model built
+    from bad values) without its type tags, input dumps and documentation links."""
+    errors = getattr(error, "errors", None)
+    if type(error).__name__ == "ValidationError" and callable(errors):
+        try:
+            parts = []
+            for err in errors(include_url=False):
+                where = ".".join(str(p) for p in err.get("loc") or ())
+                message = str(err.get("msg", "")).removeprefix("Value error, ")
+                parts.append(f"{where}: {message}" if where else message)
+            return f"{getattr(error, 'title', 'value')}: " + "; ".join(parts)
+        except Exception:  # pragma: no cover - an unusual ValidationError: say what it says
+            pass
+    return str(error) or type(error).__name__

@@ -375,3 +375,28 @@ async def test_errors_a_tauri_user_meets_say_what_to_do():
         await app.invoke("bumpp")  # the backend is trusted: it may hear every name
     with pytest.raises(PermissionDenied):
         await viewer.invoke("bump")
+
+
+async def test_a_pydantic_error_inside_a_command_reads_as_a_sentence():
+    """`dataforge invoke set_depth_window` printed pydantic's type tags, input dump and an
+    errors.pydantic.dev link (a user review)."""
+
+    class Window_(pydantic.BaseModel):
+        top: float
+        bottom: float
+
+        @pydantic.model_validator(mode="after")
+        def _order(self):
+            if self.top >= self.bottom:
+                raise ValueError(f"top ({self.top}) must be above bottom ({self.bottom})")
+            return self
+
+    @command
+    def set_window(top: float, bottom: float) -> None:
+        Window_(top=top, bottom=bottom)
+
+    app = Builder().invoke_handler(set_window).build()
+    with pytest.raises(CommandFailed) as info:
+        await app.invoke("set_window", {"top": 2000, "bottom": 1000})
+    assert str(info.value) == "Window_: top (2000.0) must be above bottom (1000.0)"
+    assert isinstance(info.value.error, pydantic.ValidationError)

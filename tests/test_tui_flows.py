@@ -133,14 +133,14 @@ async def test_invalid_parameters_are_shown_inline_and_nothing_is_sent(tmp_path)
         runner.query_one("#field-window").value = "-4"
         await settle(pilot)
         assert runner.check is not None and not runner.check.ok
-        assert "greater than or equal to 1" in str(runner.query_one("#error-window").render())
+        assert "must be at least 1" in str(runner.query_one("#error-window").render())
         assert runner.query_one("#udf-run").disabled
         await runner.action_run()
         await settle(pilot)
         assert await app.core.invoke("list_executions") == []
         runner.query_one("#field-window").value = "abc"
         await settle(pilot)
-        assert "valid integer" in str(runner.query_one("#error-window").render())
+        assert "not a whole number" in str(runner.query_one("#error-window").render())
         runner.query_one("#field-window").value = ""
         await settle(pilot)
         await wait_until(lambda: "required" in str(runner.query_one("#error-window").render()), pilot=pilot)
@@ -394,7 +394,7 @@ async def test_a_rule_across_parameters_is_said_in_the_form(tmp_path):
         await wait_until(lambda: runner.check is not None and not runner.check.ok, pilot=pilot)
         await settle(pilot)
         said = str(runner.query_one("#udf-check").render())
-        assert "gr_shale (20.0) must be greater than gr_clean (150.0)" in said
+        assert "GR shale (API) (20.0) must be greater than GR clean (API) (150.0)" in said
         assert runner.query_one("#udf-run").disabled
         runner.query_one("#udf-output", Input).value = "GR"  # taken: said before anything runs
         runner.query_one("#field-gr_shale", Input).value = "200"

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .words import count
+
 __all__ = ["main"]
 
 EXIT_ERROR = 1
@@ -226,7 +228,7 @@ async def _import(app, args: argparse.Namespace) -> int:
                 ws_name = (await _workspace_names(app)).get(ws_id, "?")
                 default = "" if args.workspace is not None else ", the default"
                 console.print(f"[green]✓[/] {Path(file).name}: well {res.well.name!r} "
-                              f"(id {res.well.id}), {len(res.curves)} curves, in workspace "
+                              f"(id {res.well.id}), {count(len(res.curves), 'curve')}, in workspace "
                               f"{ws_name!r} (id {ws_id}{default})", highlight=False, soft_wrap=True)
                 for warning in res.warnings:
                     console.print(f"  [yellow]![/] {warning}", highlight=False)

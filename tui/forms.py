@@ -7,6 +7,7 @@ raise — inline, per field — and the caller sends nothing until there are non
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual import on
@@ -16,7 +17,19 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
-__all__ = ["ParamsForm", "field_kind", "parse_value"]
+__all__ = ["ParamsForm", "field_kind", "humanize", "parse_value"]
+
+_PYDANTIC_WORDS = (  # pydantic's phrasing -> the form's
+    (r"Value error, ", ""),
+    (r"Input should be a valid number, unable to parse string as a number", "not a number"),
+    (r"Input should be a valid integer, unable to parse string as an integer", "not a whole number"),
+    (r"Input should be a valid integer, got a number with a fractional part", "must be a whole number"),
+    (r"Input should be a finite number", "must be a finite number"),
+    (r"Input should be greater than or equal to", "must be at least"),
+    (r"Input should be greater than", "must be greater than"),
+    (r"Input should be less than or equal to", "must be at most"),
+    (r"Input should be less than", "must be less than"),
+)
 
 
 def _nullable(prop: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -27,6 +40,19 @@ def _nullable(prop: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         if len(rest) == 1:
             return {**prop, **rest[0]}, len(rest) < len(options)
     return prop, False
+
+
+def humanize(message: str, properties: dict[str, dict[str, Any]]) -> str:
+    """A validation message in the form's words: its labels for parameter names (a rule
+    across fields said `gr_shale`; the form says "GR shale (API)") and plain phrases for
+    pydantic's."""
+    for pattern, plain in _PYDANTIC_WORDS:
+        message = re.sub(pattern, plain, message)
+    for name, prop in properties.items():
+        title = prop.get("title")
+        if title and title != name:
+            message = re.sub(rf"(?<![\w.]){re.escape(name)}(?![\w])", title, message)
+    return message
 
 
 def field_kind(prop: dict[str, Any]) -> str:
@@ -146,7 +172,7 @@ class ParamsForm(Widget):
                 # pydantic would say "unable to parse string as an integer" about nothing
                 default = prop.get("default")
                 message = "a value is required" + (f" (the default is {default})" if default is not None else "")
-            box.update(f"⚠ {message}" if message else "")
+            box.update(f"⚠ {humanize(message, self.properties)}" if message else "")
             box.set_class(not message, "-empty")
             widget.set_class(bool(message), "-invalid")
 

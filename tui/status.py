@@ -8,6 +8,8 @@ from textual.widgets import Static
 from core import InvokeError, Window
 from core.dataforge.api import DataForgeStatus
 
+from .words import count
+
 __all__ = ["StatusBar"]
 
 _REFRESH_ON = ("well-added", "curve-added", "curve-deleted", "workspace-added", "data-refreshed",
@@ -51,6 +53,6 @@ class StatusBar(Static):
         running = status.running_executions
         run = f"  ⚙ {running} running" if running else ""
         self.update(
-            f" {status.workspaces} workspaces · {status.wells} wells · {status.curves} curves · "
+            f" {count(status.workspaces, 'workspace')} · {count(status.wells, 'well')} · {count(status.curves, 'curve')} · "
             f"{status.udfs} UDFs{run}   [dim]{status.data_dir}[/]"
         )

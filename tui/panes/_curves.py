@@ -14,6 +14,7 @@ from core.dataforge.models import CurveInfo
 
 from ..dialogs import AskDialog, ConfirmDialog
 from ..pane import Pane, register_pane
+from ..words import count
 from ..units import to_unit
 
 __all__ = ["CurvesPane", "sparkline"]
@@ -93,7 +94,7 @@ class CurvesPane(Pane):
         self._loaded_for = well
         self._curves = {c.id: c for c in curves}
         self._fill(table, curves, {})
-        self.border_title = f"{self.TITLE} · {self.pane_id} · {len(curves)} curves"
+        self.border_title = f"{self.TITLE} · {self.pane_id} · {count(len(curves), 'curve')}"
         profiles = await asyncio.gather(*(self._profile(c.id) for c in curves))
         if self._loaded_for == well:
             self._fill(table, curves, dict(zip((c.id for c in curves), profiles)))

@@ -22,7 +22,7 @@ from core.dataforge.api import UdfCheck
 from core.dataforge.models import CurveInfo
 from core.dataforge.udfs import UdfInfo
 
-from ..forms import ParamsForm
+from ..forms import ParamsForm, humanize
 from ..pane import Pane, register_pane
 
 __all__ = ["UdfRunnerPane"]
@@ -249,7 +249,8 @@ class UdfRunnerPane(Pane):
         if check is not None and not check.ok:
             fields = set(forms.first().properties) if forms else set()
             # errors about no one field (gr_shale must exceed gr_clean) have no field to sit under
-            loose = [m for k, m in check.param_errors.items() if k not in fields]
+            loose = [humanize(m, forms.first().properties) for k, m in check.param_errors.items()
+                     if k not in fields]
             lines = ([check.error] if check.error else []) + loose
             message = "\n".join(f"⚠ {m}" for m in lines if m) or (
                 "⚠ fix the highlighted parameters" if check.param_errors else "")

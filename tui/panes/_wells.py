@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 from core.dataforge.models import WellInfo
 
 from ..pane import Pane, register_pane
+from ..words import count
 from ..units import fmt_depth
 
 __all__ = ["WellsPane"]
@@ -55,7 +56,7 @@ class WellsPane(Pane):
         self._loaded_for = ws
         self._wells = {w.id: w for w in wells}
         options.clear_options()
-        options.add_options([Option(f"{w.name}  [dim]{w.curve_count} curves[/]", id=str(w.id))
+        options.add_options([Option(f"{w.name}  [dim]{count(w.curve_count, 'curve')}[/]", id=str(w.id))
                              for w in wells])
         self._highlight()
 

@@ -12,6 +12,7 @@ from core.dataforge.models import WorkspaceInfo
 
 from ..dialogs import AskDialog
 from ..pane import Pane, register_pane
+from ..words import count
 
 __all__ = ["WorkspacesPane"]
 
@@ -41,7 +42,7 @@ class WorkspacesPane(Pane):
         self._names = {ws.name for ws in workspaces}
         options.clear_options()
         options.add_options(
-            [Option(f"{ws.name}  [dim]{ws.well_count} wells[/]", id=str(ws.id)) for ws in workspaces]
+            [Option(f"{ws.name}  [dim]{count(ws.well_count, 'well')}[/]", id=str(ws.id)) for ws in workspaces]
         )
         self._highlight()
 
