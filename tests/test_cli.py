@@ -153,6 +153,8 @@ def test_import_says_which_workspace_the_well_went_into(tmp_path):
     assert "in workspace 'Demo' (id 1, the default)" in line, out.stderr
     out = run(tmp_path, "import", str(SAMPLE), "--workspace", "Field A")
     assert "in workspace 'Field A' (id 3)" in out.stderr and "the default" not in out.stderr
+    out = run(tmp_path, "import", str(SAMPLE), "--workspace", "field a")  # not a new "field a"
+    assert "in workspace 'Field A' (id 3)" in out.stderr, out.stderr
 
 
 def test_export_refuses_a_well_name_two_wells_share(tmp_path):

@@ -156,6 +156,8 @@ def test_workspaces_create_list_unique_names(db):
     assert a.name == "North Sea" and a.well_count == 0 and a.created_at.endswith("Z")
     with pytest.raises(ValueError, match="^a workspace named 'North Sea' already exists$"):
         db.create_workspace("North Sea")
+    with pytest.raises(ValueError, match="^a workspace named 'North Sea' already exists$"):
+        db.create_workspace("NORTH sea")  # one name in any case: Demo, demo, DEMO were three
     for bad in ("", "   "):
         with pytest.raises(ValueError, match="name is required"):
             db.create_workspace(bad)

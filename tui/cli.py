@@ -194,8 +194,12 @@ async def _dispatch(cmd: str, args: argparse.Namespace, app) -> int:
 async def _workspace_id(app, name: str | None) -> int | None:
     if name is None:
         return None
-    for ws in await app.invoke("list_workspaces"):
-        if ws.name == name:
+    workspaces = await app.invoke("list_workspaces")
+    for ws in workspaces:  # the exact name, else the same name in other case (demo -> Demo)
+        if ws.name == name.strip():
+            return ws.id
+    for ws in workspaces:
+        if ws.name.lower() == name.strip().lower():
             return ws.id
     return (await app.invoke("create_workspace", {"name": name})).id
 

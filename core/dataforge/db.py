@@ -374,8 +374,9 @@ class Database:
         if len(name) > 100:
             raise ValueError("a workspace name has at most 100 characters")
         with self._write(f"creating workspace {name!r}") as conn:
-            if conn.execute("SELECT 1 FROM workspaces WHERE name = ?", (name,)).fetchone():
-                raise ValueError(f"a workspace named {name!r} already exists")
+            taken = conn.execute("SELECT name FROM workspaces WHERE lower(name) = lower(?)", (name,)).fetchone()
+            if taken:  # Demo, demo and DEMO side by side are a typo waiting to happen
+                raise ValueError(f"a workspace named {taken[0]!r} already exists")
             cur = conn.execute("INSERT INTO workspaces (name, created_at) VALUES (?, ?)", (name, _now()))
             new_id = cur.lastrowid
         return self.get_workspace(new_id)

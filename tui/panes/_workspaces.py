@@ -75,8 +75,9 @@ class WorkspacesPane(Pane):
                 return "a name is required"
             if len(t) > 100:
                 return f"at most 100 characters ({len(t)} now)"
-            if t in taken:
-                return f"a workspace named {t!r} already exists"
+            same = next((n for n in taken if n.lower() == t.lower()), None)
+            if same is not None:  # as the backend: names differing only in case are one name
+                return f"a workspace named {same!r} already exists"
             return None
 
         name = await self.app.push_screen_wait(AskDialog("New workspace name", check=check))
