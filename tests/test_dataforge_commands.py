@@ -358,3 +358,33 @@ async def test_a_unit_parameter_follows_the_curve_and_a_contradicting_one_is_ref
         await app.invoke("execute_udf", {"request": {
             "udf_id": "phid", "well_id": well, "parameters": {"density_unit": "g/cc"}}})
     assert not [c for c in await app.invoke("list_curves", {"wellId": well}) if c.mnemonic == "PHID"]
+
+
+async def test_settings_saved_by_another_process_reach_the_running_app(tmp_path):
+    """`dataforge invoke update_settings` rewrote settings.json but the open app stayed in
+    feet (a user review); the watcher now applies the file, and our own saves are no-ops."""
+    from core.dataforge.context import ExternalChangeWatcher
+
+    app = build_app(tmp_path / "data", demo=False, watch=False)
+    app.bus.bind()
+    try:
+        watcher = ExternalChangeWatcher(app.state(DataForge), app)
+        seen: list = []
+        app.listen("state:settings", lambda ev: seen.append(ev.payload["value"].depth_unit))
+        stamp = watcher.settings_stamp()
+        assert stamp == 0  # a new data dir has no settings file yet
+        await app.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
+        await app.drain()
+        stamp = watcher.check_settings(stamp)  # our own save: nothing new to apply
+        await app.drain()
+        assert seen == ["ft"]
+        other = build_app(tmp_path / "data", demo=False, watch=False)
+        try:
+            await other.invoke("update_settings", {"changes": {"depth_unit": "m"}})
+        finally:
+            close_app(other)
+        watcher.check_settings(stamp)
+        await app.drain()
+        assert seen == ["ft", "m"] and app.shared("settings").get().depth_unit == "m"
+    finally:
+        close_app(app)

@@ -251,10 +251,31 @@ class ExternalChangeWatcher:
             self._app.emit("data-refreshed", {"reason": "external-change", "data_version": now})
         return now
 
+    def settings_stamp(self) -> int:
+        """A hash of settings.json's bytes (a few hundred, read 4 times a second): unlike its
+        mtime, two saves within one clock tick still differ."""
+        try:
+            return hash((Path(self._df.data_dir) / "settings.json").read_bytes())
+        except OSError:
+            return 0  # no file (yet)
+
+    def check_settings(self, stamp: int) -> int:
+        """One poll of settings.json: settings another process saved (`dataforge invoke
+        update_settings`) reach every window; returns the file's current stamp."""
+        now = self.settings_stamp()
+        if now != stamp and now:
+            shared = self._app.get_shared("settings")
+            settings = self._df.load_settings()
+            if shared is not None and settings != shared.get():  # our own saves change nothing
+                shared.set(settings)
+        return now
+
     def _run(self) -> None:
         try:
             version = self._df.db.data_version()
+            stamp = self.settings_stamp()
             while not self._stop.wait(self._interval):
                 version = self.check(version)
+                stamp = self.check_settings(stamp)
         except Exception:  # the watcher must never take the app down
             log.exception("external-change watcher stopped")
