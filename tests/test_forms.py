@@ -29,3 +29,9 @@ def test_messages_use_the_forms_labels_and_plain_phrases(message, shown):
 def test_counts_are_singular_for_one():
     assert [count(n, "well") for n in (0, 1, 2, 1500)] == ["0 wells", "1 well", "2 wells", "1,500 wells"]
     assert count(1, "curve") == "1 curve"
+
+
+def test_percent_null_never_reads_zero_when_there_are_nulls():
+    from tui.panes._curves import _pct
+
+    assert [_pct(0, 0.0), _pct(100, 0.01), _pct(600, 0.06), _pct(5, 50.0)] == ["0.0", "<0.1", "0.1", "50.0"]

@@ -48,6 +48,11 @@ def _num(v: float | None) -> str:
     return f"{v:.4g}" if a and (a < 0.01 or a >= 1e5) else f"{v:.3f}".rstrip("0").rstrip(".")
 
 
+def _pct(nulls: int, pct: float) -> str:
+    """`% null` that never reads 0.0 when there are nulls (100 in 1 000 000 is "<0.1")."""
+    return "<0.1" if nulls and pct < 0.05 else f"{pct:.1f}"
+
+
 @register_pane
 class CurvesPane(Pane):
     KIND = "curves"
@@ -113,7 +118,7 @@ class CurvesPane(Pane):
             top = _num(to_unit(c.min_depth, well_unit, unit)) if c.min_depth is not None else "—"
             base = _num(to_unit(c.max_depth, well_unit, unit)) if c.max_depth is not None else "—"
             name = f"[b]{c.mnemonic}[/]" + (" [cyan]ƒ[/]" if c.is_computed else "")
-            table.add_row(name, c.unit or "", top, base, f"{c.sample_count:,}", f"{pct:.1f}",
+            table.add_row(name, c.unit or "", top, base, f"{c.sample_count:,}", _pct(c.null_count, pct),
                           _num(c.min), _num(c.max), _num(c.mean), profiles.get(c.id, ""), key=str(c.id))
         if curves:
             selected = self.selection.curve_id

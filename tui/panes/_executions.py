@@ -32,7 +32,9 @@ class ExecutionRow(Horizontal):
         self.info = info
 
     def compose(self) -> ComposeResult:
-        yield Label(self.info.name, classes="exec-name")
+        name = Label(self.info.name, classes="exec-name")
+        name.tooltip = self.info.name  # the well name may be cut
+        yield name
         yield ProgressBar(total=1.0, show_eta=False, classes="exec-bar")
         yield Label("", classes="exec-state")
         yield Button("Cancel", classes="exec-cancel", variant="error", compact=True)
