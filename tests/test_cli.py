@@ -173,3 +173,16 @@ def test_export_refuses_a_well_name_two_wells_share(tmp_path):
     out = run(tmp_path, "export", str(ids[-1]), str(target))  # the id picks one
     assert out.returncode == 0, out.stderr
     assert target.exists()
+
+
+def test_export_says_which_mnemonics_a_las_file_cannot_hold(tmp_path):
+    """GR.X was written as GR_X without a word (a user review)."""
+    wells = json.loads(run(tmp_path, "invoke", "list_wells", '{"workspaceId": 1}').stdout)
+    well = wells[0]["id"]
+    gr = next(c for c in json.loads(run(tmp_path, "invoke", "list_curves", json.dumps({"wellId": well})).stdout)
+              if c["mnemonic"] == "GR")
+    assert run(tmp_path, "invoke", "rename_curve", json.dumps({"curveId": gr["id"], "mnemonic": "GR.X"})).returncode == 0
+    out = run(tmp_path, "export", str(well), str(tmp_path / "w.las"))
+    assert out.returncode == 0, out.stderr
+    assert "dataforge: GR.X written as GR_X" in out.stderr
+    assert any(line.split(".")[0].strip() == "GR_X" for line in (tmp_path / "w.las").read_text().splitlines())

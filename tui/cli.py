@@ -253,6 +253,14 @@ async def _export(app, args: argparse.Namespace) -> int:
         curve_ids = [curves[m] for m in wanted]
     out = await app.invoke("export_las", {"wellId": well.id, "path": str(Path(args.file).resolve()),
                                           "curveIds": curve_ids})
+    from core.dataforge.las_io import las_mnemonics
+
+    exported = [c.mnemonic for c in await app.invoke("list_curves", {"wellId": well.id})
+                if curve_ids is None or c.id in curve_ids]
+    for name, written in zip(exported, las_mnemonics(exported)):
+        if name != written:  # said, not silent: a LAS mnemonic ends at '.', ':' or a space
+            print(f"dataforge: {name} written as {written} (a LAS mnemonic cannot hold "
+                  f"'.', ':' or spaces)", file=sys.stderr)
     print(out)
     return 0
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from .models import ImportResult, LasImportError
 
-__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes", "EXPORT_NULL", "LasExportError"]
+__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes", "EXPORT_NULL", "LasExportError", "las_mnemonics"]
 
 log = logging.getLogger("core.dataforge")
 
@@ -391,7 +391,7 @@ def _is_database_file(db: Any, path: Path) -> bool:
     return False
 
 
-def _las_mnemonics(names: Sequence[str]) -> list[str]:
+def las_mnemonics(names: Sequence[str]) -> list[str]:
     """Mnemonics a LAS reader parses back: lasio's `GR:1`, `GR:2` become `GR`, `GR` again
     (readers number repeats themselves); '.', ':' and spaces, which end a LAS mnemonic,
     become '_'."""
@@ -452,7 +452,7 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
     unit = {"m": "M", "ft": "F"}.get(well.depth_unit, _las_unit(well.depth_unit))
     las.well["NULL"].value = EXPORT_NULL
     las.append_curve("DEPT", depths, unit=unit, descr="Depth")
-    for mnemonic, c in zip(_las_mnemonics([c.mnemonic for c in curves]), curves):
+    for mnemonic, c in zip(las_mnemonics([c.mnemonic for c in curves]), curves):
         las.append_curve(mnemonic, db.get_samples(c.id), unit=_las_unit(c.unit), descr=_las_text(c.description))
     steps = np.diff(depths)
     regular = steps.size > 0 and np.allclose(steps, steps[0], rtol=1e-6, atol=1e-9)
