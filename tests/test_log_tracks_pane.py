@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.dataforge.models import CurveInfo
-from tui.panes._log_tracks import MAX_PER_TRACK, MAX_TRACKS, group_tracks, plan_tracks
+from tui.panes._log_tracks import MAX_PER_TRACK, MAX_TRACKS, group_tracks, parse_depth, plan_tracks
 from tui.widgets import DepthAxis, LogTrack
 from tui_helpers import L, make_app, ready, select_demo, settle, wait_until
 
@@ -322,3 +323,170 @@ def test_every_family_gets_a_track_before_any_gets_a_second():
     shown = {c.id for _, cs in tracks for c in cs}
     assert shown | {c.id for c in hidden} == {c.id for c in curves} and not shown & {c.id for c in hidden}
     assert [c.mnemonic for c in hidden] == ["GR3", "GR4", "GR5", "GR6", "RT3"]
+
+
+# ---- 7. a new well never opens on a window that misses it ---------------------------------
+
+SHALLOW_LAS = SAMPLE_LAS.with_name("6038187_v1.2.las")  # Scorpio E1: 0.05–136.6 m
+
+
+async def show_demo_well(pilot, app, pane, index: int = 0):
+    demo = await select_demo(pilot, index)
+    well = demo["well"]
+    await wait_until(lambda: pane._shown_well == well.id and bool(pane.query(LogTrack)), pilot=pilot)
+    await settle(pilot)
+    return well
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+async def test_a_deep_well_after_a_shallow_one_opens_on_its_own_default_window(tmp_path, pinned):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        _, pane = await import_sample(pilot, app, SHALLOW_LAS)
+        await pilot.press("f", "down")
+        await settle(pilot)
+        top, bottom, cursor = window_of(pane)
+        assert bottom < 200 and cursor is not None
+        if pinned:
+            await pilot.press("p")
+            await settle(pilot)
+            assert not pane.linked
+            demo = next(w for w in await app.core.invoke("list_workspaces") if w.name == "Demo")
+            well = (await app.core.invoke("list_wells", {"workspaceId": demo.id}))[0]
+            await pane.choose(workspace_id=demo.id)
+            await pane.choose(well_id=well.id)
+            await wait_until(lambda: pane._shown_well == well.id and bool(pane.query(LogTrack)), pilot=pilot)
+            await settle(pilot)
+        else:
+            well = await show_demo_well(pilot, app, pane)
+        assert well.name == "Alder-1"
+        top, bottom, cursor = window_of(pane)
+        assert (top, bottom) == (well.start_depth, well.start_depth + 200)
+        assert cursor is None
+        assert readout(pane).startswith("1,500.0–1,700.0 m of 1,500.0–2,500.0 m")
+        if not pinned:  # the shared window itself was reset, not just this pane's view of it
+            assert app.core.shared("depth_window").get().top is None
+
+
+async def test_a_window_over_the_new_well_is_kept(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        well, pane = await open_demo(pilot, app)
+        await go_to(pilot, app, "2000")
+        before = window_of(pane)
+        assert before[2] == 2000.0
+        other = await show_demo_well(pilot, app, pane, 1)
+        assert other.id != well.id
+        assert window_of(pane) == before  # wells compared at the same depths
+
+
+async def test_a_cursor_outside_the_new_well_is_brought_into_it(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await ready(pilot)
+        await open_demo(pilot, app)
+        await app.core.invoke("set_depth_window", {"top": 50.0, "bottom": 1550.0, "cursor": 1520.0})
+        await settle(pilot)
+        result, pane = await import_sample(pilot, app, SHALLOW_LAS)
+        await wait_until(lambda: pane._shown_well == result.well.id, pilot=pilot)
+        await settle(pilot)
+        top, bottom, cursor = window_of(pane)
+        assert (top, bottom) == (50.0, 1550.0)
+        assert cursor == pytest.approx(result.well.stop_depth)
+
+
+# ---- 8. scales follow the curve's unit; data far off a fixed scale sets its own range -----------
+
+async def test_scorpio_scales_follow_units_and_data(tmp_path):
+    # Scorpio E1: CALI in MM (~100), NEUT in CPS (81–1666), SP in MV (~90–100).
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        _, pane = await import_sample(pilot, app, SHALLOW_LAS)
+        curves = {c.name: c for t in pane.query(LogTrack) for c in t.curves}
+        for name in ("CALI", "NEUT", "SP"):
+            c = curves[name]
+            v = c.values[np.isfinite(c.values)]
+            inside = np.count_nonzero((v >= c.lo) & (v <= c.hi))
+            assert inside >= 0.9 * v.size, (name, c.lo, c.hi, v.min(), v.max())
+        assert (curves["CALI"].lo, curves["CALI"].hi) == (150.0, 400.0) or curves["CALI"].hi < 150
+        assert not curves["NEUT"].reversed and curves["NEUT"].hi > 1000
+        assert curves["SP"].hi > 100  # from the data, not the fixed −100…50
+
+
+# ---- 9. narrow panes: the mnemonic first, a short keyboard hint --------------------------------
+
+SIDE_BY_SIDE = L.Split("horizontal", (ONE_PANE, L.Leaf("log-tracks-2", "log-tracks")))
+
+
+@pytest.mark.parametrize("columns", [100, 120, 140, 160])  # two panes: tracks of 7 to 13 cells
+async def test_side_by_side_headers_keep_the_mnemonic_before_the_value(tmp_path, columns):
+    app = make_app(tmp_path, SIDE_BY_SIDE)
+    async with app.run_test(size=(columns, 40)) as pilot:
+        await ready(pilot)
+        _, pane = await open_demo(pilot, app)
+        await go_to(pilot, app, "2000")
+        for track in pane.query(LogTrack):
+            width = track.size.width
+            for y, c in enumerate(track.curves):
+                line = track.render_line(y).text
+                assert line.split(), line
+                if len(c.name) <= width:
+                    assert line.split()[0] == c.name, (width, line)  # not "C…  101.3" nor "…  28.6"
+                else:
+                    assert line.strip() == c.name[:width - 1] + "…", (width, line)
+
+
+async def test_the_readout_hint_is_short_and_keyboard_first(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await ready(pilot)
+        _, pane = await open_demo(pilot, app)
+        span = "1,500.0–1,700.0 m of 1,500.0–2,500.0 m"
+        assert readout(pane) == f"{span} · ↓ cursor · f fit · g go to"
+        box = pane.query_one("#track-readout")
+        # Narrower panes: the keys go from the end, whole, never cut; the interval stays first.
+        for columns, hints in ((70, " · ↓ cursor · f fit"), (60, " · ↓ cursor"), (50, "")):
+            await pilot.resize_terminal(columns, 40)
+            await settle(pilot)
+            assert readout(pane) == span + hints, columns
+            assert len(readout(pane)) <= box.content_region.width or not hints
+
+
+# ---- 10. go to depth: a comma is a thousands separator only ----------------------------------
+
+@pytest.mark.parametrize("text, depth", [("1500", 1500.0), (" 1,500 ", 1500.0), ("12,345.5", 12345.5),
+                                         ("1,234,567", 1234567.0), ("1.5e3", 1500.0), ("-2.5", -2.5)])
+def test_parse_depth_reads_numbers_and_thousands_separators(text, depth):
+    assert parse_depth(text) == depth
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1,5", "use a dot for decimals"), ("1,50", "use a dot for decimals"), ("1500,5", "use a dot"),
+    (",500", "use a dot"), ("1,500,5", "use a dot"), ("nan", "is not a number"), ("inf", "is not a number"),
+    ("-Infinity", "is not a number"), ("deep", "is not a number"), ("", "is not a number")])
+def test_parse_depth_refuses_decimal_commas_and_non_numbers(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_depth(text)
+
+
+async def test_go_to_depth_explains_a_decimal_comma(tmp_path):
+    app = make_app(tmp_path, ONE_PANE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        _, pane = await open_demo(pilot, app)
+        await pilot.press("g")
+        await settle(pilot)
+        box = app.screen.query_one("#ask-input")
+        for text, message in (("1,5", "use a dot for decimals"), ("nan", "'nan' is not a number"),
+                              ("inf", "'inf' is not a number")):
+            box.value = text
+            await pilot.press("enter")
+            await settle(pilot)
+            assert message in str(app.screen.query_one("#ask-error").render()), text
+        box.value = "2,000.5"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert window_of(pane)[2] == 2000.5

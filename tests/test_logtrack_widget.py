@@ -241,6 +241,55 @@ def test_default_scales():
     assert default_scale("XYZ", "", np.full(5, np.nan)) == (0.0, 1.0, "linear", False)
 
 
+def data_range(values) -> tuple[float, float]:
+    lo, hi = np.percentile(values[np.isfinite(values)], [1, 99])
+    pad = (hi - lo) * 0.05
+    return pytest.approx(lo - pad), pytest.approx(hi + pad)
+
+
+def test_default_scales_follow_the_unit():
+    # Caliper: 6–16 in, the same span in mm (or cm).
+    assert default_scale("CALI", "MM") == (150.0, 400.0, "linear", False)
+    assert default_scale("HCAL", "mm", np.linspace(200, 300, 50)) == (150.0, 400.0, "linear", False)
+    assert default_scale("CALI", "cm")[:2] == (15.0, 40.0)
+    # Neutron: a porosity in v/v or %, but a count rate is no porosity: its data sets the range.
+    assert default_scale("NPHI", "%") == (-15.0, 45.0, "linear", True)
+    counts = np.linspace(81, 1666, 500)
+    for unit in ("CPS", "cps", "API", "GAPI", "counts"):
+        lo, hi, scale, rev = default_scale("NEUT", unit, counts)
+        assert (lo, hi) == data_range(counts) and scale == "linear" and not rev, unit
+    # SP is relative: the data's robust range (the fixed −100…50 only without data).
+    sp = np.concatenate([np.linspace(90, 100, 500), [-3000.0, np.nan]])
+    lo, hi, _, rev = default_scale("SP", "MV", sp)
+    assert (lo, hi) == data_range(sp) and 85 < lo < 90 and 100 < hi < 105 and not rev
+    # Fractions 0–1 (0–100 in %), computed or not, whatever the data's own range.
+    vsh = np.linspace(0.13, 1.04, 100)
+    for m in ("VSH", "VCL", "SW", "VSH_LAR", "SW:2"):
+        assert default_scale(m, "V/V", vsh) == (0.0, 1.0, "linear", False), m
+    assert default_scale("SW", "%", vsh * 100) == (0.0, 100.0, "linear", False)
+    # Porosities on the neutron's scale, in v/v or %.
+    phi = np.linspace(0.02, 0.3, 100)
+    for m in ("PHID", "PHIE", "PHIT", "PHIN", "PHIND", "PHIS", "DPHI"):
+        assert default_scale(m, "V/V", phi) == (-0.15, 0.45, "linear", True), m
+        assert default_scale(m, "%", phi * 100) == (-15.0, 45.0, "linear", True), m
+
+
+def test_data_mostly_off_a_fixed_scale_sets_the_range():
+    # CALI said to be in inches but ~100 (mm really): not pinned to the edge of 6–16.
+    cali = np.concatenate([np.full(80, 101.4), np.linspace(95, 103, 20)])
+    lo, hi, scale, rev = default_scale("CALI", "in", cali)
+    assert (lo, hi) == data_range(cali) and scale == "linear" and not rev
+    # NPHI in v/v that is really % keeps its reversed orientation.
+    nphi = np.linspace(5, 35, 100)
+    lo, hi, _, rev = default_scale("NPHI", "v/v", nphi)
+    assert (lo, hi) == data_range(nphi) and rev
+    # A resistivity far below 0.2 ohm.m gets whole decades around its data, still log.
+    assert default_scale("RT", "ohmm", np.linspace(0.003, 0.08, 100)) == (0.001, 0.1, "log", False)
+    # Half inside is not "mostly outside": the fixed scale stays.
+    gr = np.concatenate([np.full(50, 80.0), np.full(50, 180.0)])
+    assert default_scale("GR", "gAPI", gr) == (0.0, 150.0, "linear", False)
+
+
 def test_track_curve_normalises_its_data():
     curve = TrackCurve("DT", "us/ft", np.array([3.0, 2.0, np.nan, 1.0]), np.array([1, 2, 3, 4]), 140, 40,
                        reversed=True)
@@ -312,15 +361,24 @@ async def test_narrow_headers_drop_whole_parts_never_cut_numbers(with_cursor):
         assert text_of(track, 1).startswith("RXO ohm.m 0.2–2000 log")
 
 
-def test_fit_header_drops_the_scale_first_then_the_unit():
+def test_fit_header_keeps_the_mnemonic_then_the_value_then_the_unit_then_the_scale():
     rhob = header_curves()[0]
     assert fit_header(rhob, " 2.271 ", 40) == ("RHOB g/cm3 1.95–2.95", " 2.271 ")
-    assert fit_header(rhob, " 2.271 ", 20) == ("RHOB g/cm3", " 2.271 ")
-    assert fit_header(rhob, " 2.271 ", 12) == ("RHOB", " 2.271 ")
+    assert fit_header(rhob, " 2.271 ", 20) == ("RHOB g/cm3", " 2.271 ")  # the scale goes first
     assert fit_header(rhob, " 2.271 ", 17) == ("RHOB", " 2.271 ")  # never "RHOB g/cm3 2.271" run together
-    assert fit_header(rhob, " 2.271 ", 10) == ("R…", " 2.271 ")
-    assert fit_header(rhob, " 2.271 ", 5) == ("RHOB", "")  # the value alone does not fit: left out
+    assert fit_header(rhob, " 2.271 ", 12) == ("RHOB", " 2.271 ")  # then the unit
+    # Then the value (the readout line shows it too) — never the mnemonic while it fits.
+    assert fit_header(rhob, " 2.271 ", 11) == ("RHOB g/cm3", "")
+    assert fit_header(rhob, " 2.271 ", 10) == ("RHOB g/cm3", "")
+    assert fit_header(rhob, " 2.271 ", 9) == ("RHOB", "")
+    assert fit_header(rhob, " 2.271 ", 4) == ("RHOB", "")
+    assert fit_header(rhob, " 2.271 ", 3) == ("RH…", "")  # only the mnemonic alone not fitting cuts it
+    assert fit_header(rhob, " 2.271 ", 1) == ("…", "")
+    assert fit_header(rhob, " 2.271 ", 0) == ("", "")
     assert fit_header(rhob, "", 12) == ("RHOB g/cm3", "")
+    cali = TrackCurve("CALI", "in", np.arange(3.0), np.full(3, 101.3), 6.0, 16.0, color="red")
+    assert fit_header(cali, " 101.3 ", 12) == ("CALI", " 101.3 ")
+    assert fit_header(cali, " 101.3 ", 11) == ("CALI in", "")  # was "C…  101.3"
 
 
 class AxisApp(App):

@@ -7,6 +7,9 @@ since depths are absolute. A pinned pane keeps its own window and well.
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +28,7 @@ from ..pane import Pane, register_pane
 from ..units import to_unit
 from ..widgets import DepthAxis, LogTrack, TrackCurve, default_scale, value_at
 
-__all__ = ["LogTracksPane", "group_tracks", "plan_tracks"]
+__all__ = ["LogTracksPane", "group_tracks", "parse_depth", "plan_tracks"]
 
 _COLORS = ("bright_green", "bright_red", "bright_cyan", "bright_magenta")
 _FAMILIES = (
@@ -37,6 +40,7 @@ _FAMILIES = (
 )
 MAX_PER_TRACK = 3
 MAX_TRACKS = 5
+READOUT_HINTS = ("↓ cursor", "f fit", "g go to")  # keys the readout names, most useful first
 DEFAULT_SPAN_M = 200.0  # an unset window shows the top 200 m: a whole 1 km well in ~40 rows is a blur
 
 
@@ -81,6 +85,28 @@ def plan_tracks(curves: list[CurveInfo]) -> tuple[list[tuple[str, list[CurveInfo
 def group_tracks(curves: list[CurveInfo]) -> list[tuple[str, list[CurveInfo]]]:
     """The tracks of `plan_tracks` (the curves that do not fit are left out)."""
     return plan_tracks(curves)[0]
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def parse_depth(text: str) -> float:
+    """The depth typed in `text` ("1500", "1,500", "12,345.5", "1.5e3"). A comma is read only
+    as a thousands separator in a well-formed number; ``ValueError`` (with a message to
+    show) for anything else, e.g. "1,5" (a decimal comma), "nan" or "inf"."""
+    raw = text.strip()
+    if "," in raw:
+        if not _THOUSANDS.fullmatch(raw):
+            raise ValueError(f"{text!r}: use a dot for decimals (1500.5); a comma only separates "
+                             "thousands (1,500)")
+        raw = raw.replace(",", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a number")
+    return value
 
 
 def not_shown_text(names: list[str], limit: int = 4) -> str:
@@ -134,6 +160,7 @@ class LogTracksPane(Pane):
         self._step = 0.1524
         self._well_unit = "m"
         self._loaded_for: int | None = -1
+        self._shown_well: int | None = None  # the well whose tracks are mounted
         self._not_shown: list[str] = []  # curves of the well that no track shows
         for name in ("curve-added", "curve-deleted", "curve-updated"):
             self.listen(name, self._on_curve_event)
@@ -219,6 +246,11 @@ class LogTracksPane(Pane):
         self._extent = self._well_extent(well)
         self._well_name = well.name
         self._update_title()
+        if well_id != self._shown_well:
+            update = self._view_for_new_well()
+            if update is not None:
+                await self._store_view(update)
+            self._shown_well = well_id
         self._apply_view()
 
     @staticmethod
@@ -250,6 +282,22 @@ class LogTracksPane(Pane):
             bottom = min(hi, top + to_unit(DEFAULT_SPAN_M, "m", self._well_unit))
         return top, bottom, v.cursor
 
+    def _view_for_new_well(self) -> DepthWindow | None:
+        """What a newly shown well does to the window this pane follows (None: nothing).
+        A window that misses the well entirely (a shallow well, then a deep one) is unset,
+        so the well's default window shows instead of blank tracks; a window that overlaps
+        it is kept (wells compared at the same depths), with a cursor outside the well
+        brought to the nearest depth of the well in the window."""
+        if self._extent is None:
+            return None
+        lo, hi = self._extent
+        top, bottom, cursor = self._window()
+        if not (top < hi and bottom > lo):
+            return DepthWindow()
+        if cursor is not None and not lo <= cursor <= hi:
+            return self.view.model_copy(update={"cursor": min(max(cursor, lo, top), min(hi, bottom))})
+        return None
+
     def watch_view(self) -> None:
         if self.is_mounted and hasattr(self, "_curves"):
             self._apply_view()
@@ -276,8 +324,19 @@ class LogTracksPane(Pane):
         # Curves no track shows are named first, so a narrow readout never hides them.
         note = f"[b yellow]{escape(not_shown_text(self._not_shown))}[/]  " if self._not_shown else ""
         if cursor is None or not self._curves:
-            box.update(note + (f"[dim]{self._span_text()} · click a track or press ↓ for the depth cursor · "
-                               f"f fits the well[/]" if self._curves else ""))
+            if not self._curves:
+                box.update(note)
+                return
+            # The interval first, then the keys, dropped whole from the end (never cut) when a
+            # narrow pane has no room for them (before layout the width is unknown: all shown).
+            text = self._span_text()
+            used = len(not_shown_text(self._not_shown)) + 2 if self._not_shown else 0
+            room = box.content_region.width or None
+            for hint in READOUT_HINTS:
+                if room is not None and used + len(text) + 3 + len(hint) > room:
+                    break
+                text += f" · {hint}"
+            box.update(note + f"[dim]{text}[/]")
             return
         unit = self.settings.depth_unit
         parts = [note + f"[b]{to_unit(cursor, self._well_unit, unit):.2f} {unit}[/]"]
@@ -285,6 +344,14 @@ class LogTracksPane(Pane):
             v = value_at(c, cursor)
             parts.append(f"[{c.color}]{c.name}[/]={'—' if v is None else f'{v:.4g}'}")
         box.update("  ".join(parts))
+
+    def on_resize(self) -> None:
+        # The readout names only the keys it has room for: recount them once laid out.
+        self.call_after_refresh(self._refresh_readout)
+
+    def _refresh_readout(self) -> None:
+        if self.is_mounted and getattr(self, "_curves", None):
+            self._update_readout(self._window()[2])
 
     def _span_text(self) -> str:
         """'1,500.0–1,700.0 m of 1,500.0–2,500.0 m': where the window is in the well."""
@@ -324,11 +391,14 @@ class LogTracksPane(Pane):
         """Move the window this pane follows: the shared one when linked, its own when pinned.
         Every change of window or cursor goes through here, clamped by `_clamped`."""
         top, bottom, cursor = self._clamped(top, bottom, cursor)
-        view = {"top": top, "bottom": bottom, "cursor": cursor}
+        await self._store_view(DepthWindow(top=top, bottom=bottom, cursor=cursor))
+
+    async def _store_view(self, view: DepthWindow) -> None:
+        """Set the shared window (linked) or this pane's own (pinned), unclamped."""
         if self.linked:
-            await self.try_invoke("set_depth_window", view)
+            await self.try_invoke("set_depth_window", view.model_dump())
         else:
-            self.local_view.set(DepthWindow(**view))
+            self.local_view.set(view)
 
     # ---- actions -------------------------------------------------------------------------
     def _rows(self) -> int:
@@ -384,9 +454,9 @@ class LogTracksPane(Pane):
 
         def check(text: str) -> str | None:
             try:
-                value = float(text.replace(",", ""))
-            except ValueError:
-                return f"{text!r} is not a number"
+                value = parse_depth(text)
+            except ValueError as error:
+                return str(error)
             if not lo <= value <= hi:
                 return f"outside this well ({lo:.1f}–{hi:.1f} {unit})"
             return None
@@ -394,7 +464,7 @@ class LogTracksPane(Pane):
         answer = await self.app.push_screen_wait(AskDialog(f"Go to depth ({unit})", "", check=check))
         if answer is None:
             return
-        depth = to_unit(float(answer.replace(",", "")), unit, self._well_unit)
+        depth = to_unit(parse_depth(answer), unit, self._well_unit)
         top, bottom, _ = self._window()
         span = bottom - top
         await self.set_view(depth - span / 2, depth + span / 2, depth)

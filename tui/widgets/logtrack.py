@@ -42,21 +42,63 @@ _SONIC = {"DT", "DTC", "AC", "DTCO", "DT24", "DTLN", "DTL"}
 _DENSITY = {"RHOB", "DEN", "RHOZ", "ZDEN", "DENS"}
 
 
-def default_scale(mnemonic: str, unit: str | None,
-                  values: np.ndarray | None = None) -> tuple[float, float, str, bool]:
-    """``(lo, hi, scale, reversed)`` a petrophysicist expects for this curve.
+_POROSITY = {"DPHI", "DPHS", "DPHD", "DLIM", "DPHZ", "SPHI", "BVW"}  # porosity-like, besides PHI*
+_FRACTION_01 = {"VSH", "VCL", "VSHALE", "VCLAY", "VSHL", "IGR", "SW", "SWE", "SWT", "SWA", "SXO", "SWU"}
+_PERCENT_UNITS = ("%", "pu", "p.u.", "percent", "pct")
+_COUNT_UNITS = ("cps", "cpm", "counts", "count", "cnts", "cts", "api", "gapi", "napi", "napi-units")
+_CALIPER_UNITS = {"mm": (150.0, 400.0), "cm": (15.0, 40.0), "in": (6.0, 16.0), "inch": (6.0, 16.0),
+                  "inches": (6.0, 16.0), '"': (6.0, 16.0)}
 
-    Known mnemonics get the standard log-print scales (NPHI and DT reversed, resistivity
-    logarithmic 0.2–2000); anything else spans the 1st–99th percentile of `values` with
-    5 % padding (0–1 without data)."""
-    m = (mnemonic or "").split(":")[0].strip().upper()
-    u = (unit or "").strip().lower().replace(" ", "")
+
+def _data_range(values: np.ndarray | None, reversed_: bool = False) -> tuple[float, float, str, bool] | None:
+    """The 1st–99th percentile of the finite `values` with 5 % padding (None without data)."""
+    if values is None:
+        return None
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return None
+    lo, hi = (float(x) for x in np.percentile(v, [1, 99]))
+    pad = (hi - lo) * 0.05 or abs(lo) * 0.1 or 1.0
+    return lo - pad, hi + pad, "linear", reversed_
+
+
+def _fits(scale: tuple[float, float, str, bool], values: np.ndarray | None) -> bool:
+    """False when more than half of the finite `values` fall outside the fixed `scale`
+    (drawn there, the curve would sit pinned to the track's edge)."""
+    if values is None:
+        return True
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return True
+    lo, hi = sorted(scale[:2])
+    return np.count_nonzero((v < lo) | (v > hi)) * 2 <= v.size
+
+
+def _log_range(values: np.ndarray) -> tuple[float, float, str, bool] | None:
+    """Whole decades around the 1st–99th percentile of the positive `values` (None if too few)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size * 2 <= np.count_nonzero(np.isfinite(np.asarray(values, dtype=float))):
+        return None  # mostly zero or negative: not a log-scale curve
+    lo, hi = (float(x) for x in np.percentile(v, [1, 99]))
+    lo, hi = 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(hi))
+    return lo, (hi if hi > lo else lo * 10), "log", False
+
+
+def _fixed_scale(m: str, u: str) -> tuple[float, float, str, bool] | None:
+    """The standard log-print scale of mnemonic `m` in unit `u` (both normalised), or None
+    when the curve has no fixed scale and its data must set the range."""
+    percent = u in _PERCENT_UNITS
     if m in _RESISTIVITY or u in _RES_UNITS:
         return 0.2, 2000.0, "log", False
-    if m in _NEUTRON:
-        if u in ("%", "pu", "p.u.", "percent"):
-            return -15.0, 45.0, "linear", True
-        return -0.15, 0.45, "linear", True
+    if m in _NEUTRON or m in _POROSITY or m.startswith("PHI"):
+        if m in _NEUTRON and u in _COUNT_UNITS:
+            return None  # a raw neutron count rate, not a porosity
+        return (-15.0, 45.0, "linear", True) if percent else (-0.15, 0.45, "linear", True)
+    if m in _FRACTION_01 or m.startswith(("VSH", "VCL")):
+        return (0.0, 100.0, "linear", False) if percent else (0.0, 1.0, "linear", False)
     if m in _SONIC:
         if u in ("us/m", "µs/m", "uspm"):
             return 130.0, 460.0, "linear", True
@@ -68,19 +110,34 @@ def default_scale(mnemonic: str, unit: str | None,
     if m.startswith("GR") or m in ("GAMN", "SGR", "CGR", "GAMMA", "ECGR", "HSGR", "HCGR"):
         return 0.0, 150.0, "linear", False
     if m.startswith("CAL") or m in ("HCAL", "DCAL"):
-        return 6.0, 16.0, "linear", False
-    if m == "SP":
-        return -100.0, 50.0, "linear", False
+        lo, hi = _CALIPER_UNITS.get(u, (6.0, 16.0))
+        return lo, hi, "linear", False
     if m in ("PEF", "PE", "PEFZ", "PEF8"):
         return 0.0, 10.0, "linear", False
-    if values is not None:
-        v = np.asarray(values, dtype=float)
-        v = v[np.isfinite(v)]
-        if v.size:
-            lo, hi = (float(x) for x in np.percentile(v, [1, 99]))
-            pad = (hi - lo) * 0.05 or abs(lo) * 0.1 or 1.0
-            return lo - pad, hi + pad, "linear", False
-    return 0.0, 1.0, "linear", False
+    return None
+
+
+def default_scale(mnemonic: str, unit: str | None,
+                  values: np.ndarray | None = None) -> tuple[float, float, str, bool]:
+    """``(lo, hi, scale, reversed)`` a petrophysicist expects for this curve.
+
+    Known mnemonics get the standard log-print scales in their unit (NPHI, porosities and
+    DT reversed, resistivity logarithmic 0.2–2000, caliper 6–16 in or 150–400 mm, VSH and
+    SW 0–1). SP (a relative reading), neutron count rates and anything else span the
+    1st–99th percentile of `values` with 5 % padding (0–1 without data). When more than
+    half of the data would fall outside a fixed scale, the data sets the range instead."""
+    m = (mnemonic or "").split(":")[0].strip().upper()
+    u = (unit or "").strip().lower().replace(" ", "")
+    if m == "SP":
+        return _data_range(values) or (-100.0, 50.0, "linear", False)
+    fixed = _fixed_scale(m, u)
+    if fixed is None:
+        return _data_range(values) or (0.0, 1.0, "linear", False)
+    if _fits(fixed, values):
+        return fixed
+    if fixed[2] == "log":
+        return _log_range(values) or _data_range(values) or fixed
+    return _data_range(values, fixed[3]) or fixed
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,21 +214,23 @@ def format_value(v: float | None) -> str:
 def fit_header(curve: TrackCurve, value: str, width: int) -> tuple[str, str]:
     """``(text, value)`` of a header line `width` cells wide, ``value`` already padded.
 
-    Parts are dropped whole, never cut mid-number: first the scale, then the unit; only the
-    mnemonic may be shortened (with "…"), and a space always parts it from the value. The readout `value` is kept unless it alone does
-    not fit, in which case it is dropped rather than cropped."""
+    What matters most stays: the whole mnemonic, then the cursor value, then the unit, then
+    the scale. Parts are dropped whole, never cut mid-number: first the scale, then the
+    unit, then the value (the readout line below the tracks shows values too) — and a
+    space always parts the text from the value. Only when the mnemonic alone does not
+    fit is it shortened, with "…"."""
     width = max(0, width)
-    if len(value) > width:
-        value = ""
-    room = width - len(value) - (1 if value else 0)  # a space between the text and the value
-    for parts in ((curve.name, curve.unit, curve.scale_label), (curve.name, curve.unit), (curve.name,)):
-        text = " ".join(p for p in parts if p)
-        if len(text) <= room:
-            return text, value
+    options = ((curve.name, curve.unit, curve.scale_label), (curve.name, curve.unit), (curve.name,))
+    for shown in ((value, "") if value else ("",)):
+        room = width - len(shown) - (1 if shown else 0)  # a space between the text and the value
+        for parts in options:
+            text = " ".join(p for p in parts if p)
+            if len(text) <= room:
+                return text, shown
     name = curve.name
-    if room >= 2:
-        return name[:room - 1] + "…", value
-    return ("…" if room == 1 else ""), value
+    if width >= 2:
+        return name[:width - 1] + "…", ""
+    return ("…" if width == 1 else ""), ""
 
 
 def nice_step(raw: float) -> float:
