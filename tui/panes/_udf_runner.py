@@ -8,6 +8,7 @@ Executions pane shows the same run.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import on
@@ -67,6 +68,7 @@ class UdfRunnerPane(Pane):
         self._loaded_well: int | None = -1
         self._check_seq = 0
         self._early_ends: dict[str, Any] = {}  # end events of runs not yet known as ours
+        self._inputs_lock = asyncio.Lock()
         # Unit parameters (density_unit, ...) follow the input curve's unit until the user
         # picks one: they are left out of the request and show what the backend resolved.
         self._auto_units: set[str] = set(CURVE_UNIT_PARAMETERS) - set(self.pane_settings.get("chosen_units", ()))
@@ -163,6 +165,12 @@ class UdfRunnerPane(Pane):
         self._schedule_check()
 
     async def _build_inputs(self) -> None:
+        # One rebuild at a time: a UDF change and a well change both rebuild, and a Select
+        # removed while it was still mounting crashed inside Textual (NoMatches '#label').
+        async with self._inputs_lock:
+            await self._build_inputs_now()
+
+    async def _build_inputs_now(self) -> None:
         box = self.query_one("#udf-inputs-box", Static)
         kept = {sel.id: sel.value for sel in box.query(Select)}  # a rebuild keeps the user's picks
         await box.remove_children()
