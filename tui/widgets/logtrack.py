@@ -50,12 +50,17 @@ _CALIPER_UNITS = {"mm": (150.0, 400.0), "cm": (15.0, 40.0), "in": (6.0, 16.0), "
                   "inches": (6.0, 16.0), '"': (6.0, 16.0)}
 
 
+def _finite(values: np.ndarray | None) -> np.ndarray:
+    """The finite samples of `values` (none for None)."""
+    if values is None:
+        return np.empty(0)
+    v = np.asarray(values, dtype=float)
+    return v[np.isfinite(v)]
+
+
 def _data_range(values: np.ndarray | None, reversed_: bool = False) -> tuple[float, float, str, bool] | None:
     """The 1st–99th percentile of the finite `values` with 5 % padding (None without data)."""
-    if values is None:
-        return None
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
+    v = _finite(values)
     if not v.size:
         return None
     lo, hi = (float(x) for x in np.percentile(v, [1, 99]))
@@ -66,10 +71,7 @@ def _data_range(values: np.ndarray | None, reversed_: bool = False) -> tuple[flo
 def _fits(scale: tuple[float, float, str, bool], values: np.ndarray | None) -> bool:
     """False when more than half of the finite `values` fall outside the fixed `scale`
     (drawn there, the curve would sit pinned to the track's edge)."""
-    if values is None:
-        return True
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
+    v = _finite(values)
     if not v.size:
         return True
     lo, hi = sorted(scale[:2])
@@ -78,9 +80,9 @@ def _fits(scale: tuple[float, float, str, bool], values: np.ndarray | None) -> b
 
 def _log_range(values: np.ndarray) -> tuple[float, float, str, bool] | None:
     """Whole decades around the 1st–99th percentile of the positive `values` (None if too few)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v) & (v > 0)]
-    if v.size * 2 <= np.count_nonzero(np.isfinite(np.asarray(values, dtype=float))):
+    finite = _finite(values)
+    v = finite[finite > 0]
+    if v.size * 2 <= finite.size:
         return None  # mostly zero or negative: not a log-scale curve
     lo, hi = (float(x) for x in np.percentile(v, [1, 99]))
     lo, hi = 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(hi))
