@@ -186,3 +186,8 @@ def test_export_says_which_mnemonics_a_las_file_cannot_hold(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "dataforge: GR.X written as GR_X" in out.stderr
     assert any(line.split(".")[0].strip() == "GR_X" for line in (tmp_path / "w.las").read_text().splitlines())
+    # a subset in the user's order: the notice names the curve the file holds, once
+    out = run(tmp_path, "export", str(well), str(tmp_path / "sub.las"), "--curves", "rhob,gr.x")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("GR.X written as GR_X") == 1
+    assert "GR_X" in (tmp_path / "sub.las").read_text()

@@ -241,23 +241,23 @@ async def _import(app, args: argparse.Namespace) -> int:
 
 
 async def _export(app, args: argparse.Namespace) -> int:
-    well = await _find_well(app, args.well)
-    curve_ids = None
-    if args.curves:
-        wanted = [m.strip().upper() for m in args.curves.split(",") if m.strip()]
-        curves = {c.mnemonic.upper(): c.id for c in await app.invoke("list_curves", {"wellId": well.id})}
-        missing = [m for m in wanted if m not in curves]
-        if missing:
-            raise _CliError(f"well {well.name!r} has no curve(s) {', '.join(missing)}; "
-                            f"it has {', '.join(sorted(curves))}")
-        curve_ids = [curves[m] for m in wanted]
-    out = await app.invoke("export_las", {"wellId": well.id, "path": str(Path(args.file).resolve()),
-                                          "curveIds": curve_ids})
     from core.dataforge.las_io import las_mnemonics
 
-    exported = [c.mnemonic for c in await app.invoke("list_curves", {"wellId": well.id})
-                if curve_ids is None or c.id in curve_ids]
-    for name, written in zip(exported, las_mnemonics(exported)):
+    well = await _find_well(app, args.well)
+    curves = await app.invoke("list_curves", {"wellId": well.id})
+    exported = curves
+    if args.curves:
+        wanted = [m.strip().upper() for m in args.curves.split(",") if m.strip()]
+        by_name = {c.mnemonic.upper(): c for c in curves}
+        missing = [m for m in wanted if m not in by_name]
+        if missing:
+            raise _CliError(f"well {well.name!r} has no curve(s) {', '.join(missing)}; "
+                            f"it has {', '.join(sorted(by_name))}")
+        exported = [by_name[m] for m in wanted]
+    out = await app.invoke("export_las", {"wellId": well.id, "path": str(Path(args.file).resolve()),
+                                          "curveIds": [c.id for c in exported] if args.curves else None})
+    names = [c.mnemonic for c in exported]
+    for name, written in zip(names, las_mnemonics(names)):
         if name != written:  # said, not silent: a LAS mnemonic ends at '.', ':' or a space
             print(f"dataforge: {name} written as {written} (a LAS mnemonic cannot hold "
                   f"'.', ':' or spaces)", file=sys.stderr)
