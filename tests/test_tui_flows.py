@@ -42,19 +42,28 @@ async def choose_udf(pilot, runner, udf_id: str) -> None:
     await wait_until(lambda: runner.check is not None and runner.check.ok, pilot=pilot)
 
 
+async def start_held_run(app, pilot, click: bool = True):
+    """Start `hold_test` from the runner and wait until the UDF body is running: (runner, gate, id).
+    `click` presses the Run button; otherwise the action runs as a key binding would."""
+    gate, reached = threading.Event(), threading.Event()
+    hold_udf(app, gate, reached)
+    runner = app.query_one("#udf-runner-1")
+    await choose_udf(pilot, runner, "hold_test")
+    if click:
+        await pilot.click("#udf-run")
+    else:
+        await runner.action_run()
+    await asyncio.to_thread(reached.wait, 10)
+    await settle(pilot)
+    return runner, gate, runner.execution_id
+
+
 async def test_a_udf_run_shows_progress_in_two_panes_and_its_result_in_every_curve_list(tmp_path):
     app = make_app(tmp_path, RUN_LAYOUT)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         demo = await select_demo(pilot, 0)
-        gate, reached = threading.Event(), threading.Event()
-        hold_udf(app, gate, reached)
-        runner = app.query_one("#udf-runner-1")
-        await choose_udf(pilot, runner, "hold_test")
-        await pilot.click("#udf-run")
-        await asyncio.to_thread(reached.wait, 10)
-        await settle(pilot)
-        running = runner.execution_id
+        runner, gate, running = await start_held_run(app, pilot)
         assert running is not None
         assert not runner.query_one("#udf-cancel").disabled and runner.query_one("#udf-run").disabled
         executions = app.query_one("#executions-1")
@@ -76,14 +85,7 @@ async def test_cancel_from_the_executions_pane_leaves_no_curve(tmp_path):
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         demo = await select_demo(pilot, 0)
-        gate, reached = threading.Event(), threading.Event()
-        hold_udf(app, gate, reached)
-        runner = app.query_one("#udf-runner-1")
-        await choose_udf(pilot, runner, "hold_test")
-        await runner.action_run()
-        await asyncio.to_thread(reached.wait, 10)
-        await settle(pilot)
-        execution = runner.execution_id
+        runner, gate, execution = await start_held_run(app, pilot, click=False)
         await pilot.click(f"#exec-{execution} .exec-cancel")
         gate.set()
         await wait_until(lambda: runner.execution_id is None, pilot=pilot)
@@ -483,14 +485,7 @@ async def test_a_run_survives_the_rebuild_a_split_makes(tmp_path):
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         demo = await select_demo(pilot, 0)
-        gate, reached = threading.Event(), threading.Event()
-        hold_udf(app, gate, reached)
-        runner = app.query_one("#udf-runner-1")
-        await choose_udf(pilot, runner, "hold_test")
-        await pilot.click("#udf-run")
-        await asyncio.to_thread(reached.wait, 10)
-        await settle(pilot)
-        running = runner.execution_id
+        runner, gate, running = await start_held_run(app, pilot)
         app.query_one("#curves-1").query_one(DataTable).focus()
         await pilot.press("s")  # any split rebuilds the layout
         await settle(pilot)
