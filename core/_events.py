@@ -17,14 +17,22 @@ Delivery rules (see the README table):
 Speed matters here (it is the hot path of every pane): one `Event` object is
 made per emit and its `.id` is set per listener before each call — until a
 handler keeps it (seen from its reference count): the next handler then gets a
-fresh one, so every handler may keep the event it received. An idle async listener's handler
-is stepped during the emit, up to its first real suspension; only then does the
-rest become a task (most handlers never suspend, and a task costs ~10x a step).
+fresh one, so every handler may keep the event it received.
+
+An async listener owns a *host task*, made on its first event and kept until it is
+removed. An idle listener's handler is stepped during the emit, up to its first real
+suspension, *as* that task (asyncio's current task and the listener's own context are
+swapped in, as Python 3.12's eager tasks do); if it suspends, the host task carries
+on with it. So `asyncio.timeout`, `TaskGroup` and `current_task()` in a handler see
+the handler's task, never the emitter's, and context variables a handler sets stay
+in its listener — while a handler that never suspends (most) costs one step, not a
+task (~10x).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import itertools
 import logging
@@ -32,12 +40,20 @@ import re
 import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Literal
 
 __all__ = ["Event", "EventTarget", "EventBus", "Unlisten", "validate_event_name"]
+
+try:  # what 3.12's eager tasks use to run a step as a task; C functions since 3.7
+    from asyncio.tasks import _enter_task, _leave_task
+except ImportError:  # pragma: no cover - another asyncio: every step runs in its task
+    _enter_task = _leave_task = None
+_current_task = asyncio.current_task
+_coro_send = types.CoroutineType.send  # unbound: no bound method made per step
 
 log = logging.getLogger("core.events")
 
@@ -146,7 +162,7 @@ class Unlisten:
 class _Listener:
     __slots__ = (
         "id", "event", "target", "fn", "is_async", "once", "owner", "alive",
-        "queue", "running", "flow",
+        "queue", "running", "flow", "ctx", "host", "wake", "handoff",
     )
 
     def __init__(self, id, event, target, fn, is_async, once, owner):
@@ -159,8 +175,12 @@ class _Listener:
         self.owner = owner
         self.alive = True
         self.queue: deque[Event] | None = deque() if is_async else None
-        self.running = False
+        self.running = False  # a call is under way (stepping, suspended or queued)
         self.flow: _Flow | None = None
+        self.ctx = contextvars.copy_context() if is_async else None  # the handler's own context
+        self.host: asyncio.Task | None = None  # the task the handler runs as
+        self.wake: asyncio.Future | None = None  # the idle host waits on it
+        self.handoff: tuple | None = None  # (event, coroutine, what it waits on) for the host
 
     def accepts(self, target: EventTarget, pred: Callable[[EventTarget], bool] | None) -> bool:
         mine = self.target
@@ -189,20 +209,24 @@ class _Flow:
 
 
 class _Resumed(Coroutine):
-    """The rest of an async handler that suspended during its inline step, driven as a
-    task's coroutine. Being the task's own coroutine, it passes on a cancel that lands
-    before the task first runs, which a wrapping `async def` could not."""
+    """The rest of an async handler that suspended during its inline step, awaited by
+    the listener's host task: its first step hands the task what the handler waits on
+    (or throws in a cancel that reached the host first)."""
 
-    __slots__ = ("bus", "lst", "ev", "coro", "pending")
+    __slots__ = ("bus", "lst", "ev", "coro", "pending", "exc")
 
-    def __init__(self, bus: "EventBus", lst: "_Listener", ev: Event, coro: Any, yielded: Any) -> None:
-        self.bus, self.lst, self.ev, self.coro = bus, lst, ev, coro
+    def __init__(self, bus: "EventBus", lst: "_Listener", ev: Event, coro: Any, yielded: Any,
+                 exc: BaseException | None = None) -> None:
+        self.bus, self.lst, self.ev, self.coro, self.exc = bus, lst, ev, coro, exc
         self.pending: Any = (yielded,)  # what the handler is waiting on, until the task takes it
 
     def send(self, value: Any) -> Any:
         if self.pending is not None:
             (yielded,), self.pending = self.pending, None
-            return yielded
+            if self.exc is None:
+                return yielded
+            exc, self.exc = self.exc, None
+            return self._step(self.coro.throw, exc)
         return self._step(self.coro.send, value)
 
     def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
@@ -215,23 +239,58 @@ class _Resumed(Coroutine):
     def __await__(self) -> Any:
         return self
 
-    @property
-    def __name__(self) -> str:  # what asyncio shows in a task's repr
-        return getattr(self.coro, "__qualname__", "handler")
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
 
     def _step(self, fn: Callable[[Any], Any], arg: Any) -> Any:
         try:
             return fn(arg)
         except StopIteration:
-            self.bus._resumed_done(self.lst)
             raise StopIteration from None
         except Exception as exc:
             self.bus._report(self.lst, self.ev, exc)
-            self.bus._resumed_done(self.lst)
             raise StopIteration from None
-        except BaseException:  # cancelled: the task ends cancelled, the listener goes on
-            self.bus._resumed_done(self.lst)
-            raise
+
+
+class _Started(Coroutine):
+    """A listener's host coroutine, under way by the time its task first steps it: a
+    cancel that lands before then (a handler cancelling `current_task()` in its inline
+    step) still reaches the handler's `except` and the host's `finally` — a native
+    coroutine that never started would just end, skipping both."""
+
+    __slots__ = ("inner", "started")
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.started = inner, False
+
+    def send(self, value: Any) -> Any:
+        self.started = True
+        return self.inner.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        if not self.started:
+            self.started = True
+            self.inner.send(None)  # to its first suspension: the handoff, or idle
+        return self.inner.throw(typ if val is None else val)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __await__(self) -> Any:
+        return self
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+    @property
+    def __name__(self) -> str:  # what asyncio shows in a task's repr
+        return "event-listener-host"
 
 
 # References to an event held only by `_deliver`'s local and `_refs`'s argument: more means
@@ -268,7 +327,8 @@ class EventBus:
         self._coalesced: dict[tuple, list] = {}
         self._inbox_lock = threading.Lock()
         self._inbox_scheduled = False
-        self._workers: set[asyncio.Task] = set()
+        self._busy: set[_Listener] = set()  # async listeners with a call under way
+        self._quiet: asyncio.Future | None = None  # drain() waits on it
         self._timers = 0
         self._coalesce_keys: dict[str, Callable[[Any], Any] | None] = {}
         self.taps: list[Callable[[dict[str, Any]], None]] = []
@@ -359,6 +419,8 @@ class EventBus:
         lst.alive = False
         if lst.queue:
             lst.queue.clear()
+        if lst.wake is not None and not lst.wake.done():
+            lst.wake.set_result(None)  # the idle host sees it is gone and ends
         if lst.flow and lst.flow.timer:
             lst.flow.timer.cancel()
             lst.flow.timer = None
@@ -370,20 +432,6 @@ class EventBus:
         for i in ids:
             self.unlisten(i)
         return len(ids)
-        by_event: dict[tuple[bool, str], set[int]] = {}
-        for lst in gone:  # one table rebuild per event, not one per listener
-            by_event.setdefault((lst.is_async, lst.event), set()).add(lst.id)
-            lst.owner = None  # unlisten() below need not look in the index again
-        for (is_async, event), ids in by_event.items():
-            table = self._async if is_async else self._sync
-            remaining = [x for x in table.get(event, ()) if x.id not in ids]
-            if remaining:
-                table[event] = remaining
-            else:
-                table.pop(event, None)
-        for lst in gone:
-            self._forget(lst)
-        return len(gone)
 
     def listener_count(self, event: str | None = None) -> int:
         if event is None:
@@ -473,46 +521,67 @@ class EventBus:
                     self._report(lst, ev, exc)
         asyncs = self._async.get(name)
         if asyncs:
-            everyone = target is _ANY and predicate is None
-            seq = ev.seq
-            mine = None
-            for lst in asyncs:
-                if not lst.alive or not (everyone or lst.accepts(target, predicate)):
-                    continue
-                if lst.once and lst.flow is None:  # a delayed once goes when it fires
-                    self.unlisten(lst.id)
-                # Each async handler gets an event of its own. One that nobody kept (the
-                # handler finished and stored nothing) is reused: only `.id` differs.
-                if mine is None or _refs(mine) > _UNKEPT:
-                    mine = Event(name, payload, lst.id, target, source, seq)
-                else:
-                    mine.id = lst.id
-                if lst.flow is not None:
-                    self._flow(lst, mine)
-                elif lst.running or lst.queue:
-                    self._enqueue(lst, mine)
-                else:  # idle: step it here (see _run_inline), the hot path inlined
-                    lst.running = True  # an emit made by the step queues, never re-enters
-                    try:
-                        coro = lst.fn(mine)
-                        yielded = coro.send(None)
-                    except StopIteration:
-                        if lst.queue:
-                            self._resumed_done(lst)
-                        else:
-                            lst.running = False
-                        continue
-                    except (Exception, asyncio.CancelledError) as exc:
-                        self._report(lst, mine, exc)
-                        self._resumed_done(lst)
-                        continue
-                    self._start_worker(lst, (mine, coro, yielded))
+            loop = self._loop if self._loop is not None else asyncio._get_running_loop()
+            outer = _current_task(loop) if loop is not None and _enter_task is not None else None
+            if outer is not None:  # inline steps run as their listener's task, not the emitter's
+                _leave_task(loop, outer)
+            try:
+                self._deliver_async(asyncs, name, payload, target, source, predicate, ev.seq, loop)
+            finally:
+                if outer is not None:
+                    _enter_task(loop, outer)
 
-    # ---- async delivery (one call at a time per listener, FIFO) --------------------
+    def _deliver_async(self, asyncs, name, payload, target, source, predicate, seq, loop) -> None:
+        everyone = target is _ANY and predicate is None
+        mine = None
+        enter, leave, send = _enter_task, _leave_task, _coro_send
+        for lst in asyncs:
+            if not lst.alive or not (everyone or lst.accepts(target, predicate)):
+                continue
+            if lst.once and lst.flow is None:  # a delayed once goes when it fires
+                self.unlisten(lst.id)
+            # Each async handler gets an event of its own. One that nobody kept (the
+            # handler finished and stored nothing) is reused: only `.id` differs.
+            if mine is None or _refs(mine) > _UNKEPT:
+                mine = Event(name, payload, lst.id, target, source, seq)
+            else:
+                mine.id = lst.id
+            if lst.flow is not None:
+                self._flow(lst, mine)
+            elif lst.running or lst.queue:
+                self._enqueue(lst, mine)
+            elif lst.host is None or _enter_task is None:
+                self._step(lst, mine, loop)
+            else:  # _step, inlined: the hot path of every async listener
+                host = lst.host
+                lst.running = True
+                enter(loop, host)
+                try:
+                    coro = lst.fn(mine)
+                    yielded = lst.ctx.run(send, coro, None)
+                except StopIteration:
+                    leave(loop, host)
+                    lst.running = False
+                    if lst.queue:
+                        self._run_host(lst)
+                    continue
+                except (Exception, asyncio.CancelledError) as exc:
+                    leave(loop, host)
+                    self._report(lst, mine, exc)
+                    lst.running = False
+                    if lst.queue:
+                        self._run_host(lst)
+                    continue
+                leave(loop, host)
+                lst.handoff = (mine, coro, yielded)
+                self._run_host(lst)
+
+    # ---- async delivery (one call at a time per listener, FIFO, as its host task) ----
     def _enqueue(self, lst: _Listener, ev: Event) -> None:
+        """Queue `ev` behind the listener's call under way (or step it now if idle)."""
         q = lst.queue
         if not lst.running and not q:
-            self._run_inline(lst, ev)
+            self._step_outside_tasks(lst, ev)
             return
         key_fn = self._coalesce_keys.get(ev.event, _MISSING)
         if key_fn is not _MISSING and q:
@@ -524,50 +593,110 @@ class EventBus:
                     break
         q.append(ev)
         if not lst.running:
-            self._start_worker(lst, None)
+            self._run_host(lst)
 
-    def _run_inline(self, lst: _Listener, ev: Event) -> None:
-        """Step an idle listener's coroutine now; only if it really suspends does the
-        rest go to a task. Most handlers never suspend, and a task each costs ~10x."""
+    def _step_outside_tasks(self, lst: _Listener, ev: Event) -> None:
+        """`_step` from a callback that may run inside some task (a timer, a flow)."""
+        loop = self._loop if self._loop is not None else asyncio._get_running_loop()
+        outer = _current_task(loop) if loop is not None and _enter_task is not None else None
+        if outer is not None:
+            _leave_task(loop, outer)
+        try:
+            self._step(lst, ev, loop)
+        finally:
+            if outer is not None:
+                _enter_task(loop, outer)
+
+    def _step(self, lst: _Listener, ev: Event, loop) -> None:
+        """Run an idle listener's handler now, as its host task, up to its first real
+        suspension; only then does the host take over. No task may be current."""
         lst.running = True  # an emit made by the step queues, never re-enters
+        host = lst.host
+        if host is None and loop is not None:
+            host = lst.host = loop.create_task(_Started(self._host(lst)), context=lst.ctx)
+        entered = host is not None and _enter_task is not None
+        if entered:
+            _enter_task(loop, host)
         try:
             coro = lst.fn(ev)
-            yielded = coro.send(None)
+            yielded = lst.ctx.run(coro.send, None)
         except StopIteration:
-            self._resumed_done(lst)
+            lst.running = False
+            if lst.queue:  # the step queued an event for its own listener
+                self._run_host(lst)
             return
         except (Exception, asyncio.CancelledError) as exc:
             self._report(lst, ev, exc)
-            self._resumed_done(lst)
-            return
-        self._start_worker(lst, (ev, coro, yielded))
-
-    def _start_worker(self, lst: _Listener, resume: tuple[Event, Any, Any] | None) -> None:
-        """A task for the listener: the rest of a suspended inline step, or its queue."""
-        lst.running = True
-        loop = self._loop or asyncio.get_running_loop()
-        coro = _Resumed(self, lst, *resume) if resume is not None else self._run_async(lst)
-        task = loop.create_task(coro)
-        self._workers.add(task)
-        task.add_done_callback(self._workers.discard)
-
-    def _resumed_done(self, lst: _Listener) -> None:
-        if lst.queue and lst.alive:
-            self._start_worker(lst, None)
-        else:
             lst.running = False
+            if lst.queue:
+                self._run_host(lst)
+            return
+        finally:
+            if entered:
+                _leave_task(loop, host)
+        if host is None:
+            coro.close()
+            raise RuntimeError(f"async listener {lst.id} for {ev.event!r} suspended with no "
+                               "event loop to finish it on")
+        lst.handoff = (ev, coro, yielded)
+        self._run_host(lst)
 
-    async def _run_async(self, lst: _Listener) -> None:
+    def _run_host(self, lst: _Listener) -> None:
+        """Have the host take over the handoff or the queue (made if there is none)."""
+        lst.running = True
+        self._busy.add(lst)
+        if lst.host is None or lst.host.done():
+            loop = self._loop or asyncio.get_running_loop()
+            lst.host = loop.create_task(_Started(self._host(lst)), context=lst.ctx)
+        elif lst.wake is not None and not lst.wake.done():
+            lst.wake.set_result(None)
+
+    async def _host(self, lst: _Listener) -> None:
+        """The listener's task: finishes suspended steps and queued calls, else waits."""
+        me = asyncio.current_task()
         q = lst.queue
         try:
-            while q and lst.alive:
-                ev = q.popleft()
-                try:
-                    await lst.fn(ev)
-                except Exception as exc:
-                    self._report(lst, ev, exc)
+            while True:
+                job, lst.handoff = lst.handoff, None
+                if job is not None:
+                    await _Resumed(self, lst, *job)
+                elif q and lst.alive:
+                    ev = q.popleft()
+                    try:
+                        await lst.fn(ev)
+                    except Exception as exc:
+                        self._report(lst, ev, exc)
+                else:
+                    lst.running = False
+                    self._idle(lst)
+                    if not lst.alive:
+                        return
+                    wake = lst.wake = asyncio.get_running_loop().create_future()
+                    try:
+                        await wake
+                    except asyncio.CancelledError as exc:
+                        if lst.handoff is None:
+                            raise  # cancelled while idle: the task ends, the next event makes one
+                        job, lst.handoff = lst.handoff, None  # the cancel was meant for the step
+                        await _Resumed(self, lst, *job, exc=exc)
+                    finally:
+                        lst.wake = None
         finally:
-            lst.running = False
+            if lst.host is me:
+                lst.host = None
+            if lst.running and (q or lst.handoff) and lst.alive:
+                lst.host = None  # a cancel ended a call: the rest goes on in a new task
+                self._run_host(lst)
+            else:
+                lst.running = False
+                self._idle(lst)
+
+    def _idle(self, lst: _Listener) -> None:
+        self._busy.discard(lst)
+        if not self._busy and self._quiet is not None:
+            if not self._quiet.done():
+                self._quiet.set_result(None)
+            self._quiet = None
 
     # ---- debounce / throttle -------------------------------------------------------
     def _flow(self, lst: _Listener, ev: Event) -> None:
@@ -600,7 +729,7 @@ class EventBus:
             self.unlisten(lst.id)
         flow.last_fire = (self._loop or asyncio.get_running_loop()).time()
         if lst.is_async:
-            self._enqueue(lst, ev)
+            self._enqueue(lst, ev)  # an idle one steps now, as its own task
         else:
             try:
                 lst.fn(ev)
@@ -658,13 +787,16 @@ class EventBus:
         while True:
             if self._inbox:
                 self._drain_inbox()
-            if self._workers:
-                await asyncio.wait(set(self._workers), timeout=_remaining(deadline))
+            if self._busy:
+                loop = asyncio.get_running_loop()
+                if self._quiet is None or self._quiet.get_loop() is not loop:
+                    self._quiet = loop.create_future()
+                await asyncio.wait([self._quiet], timeout=_remaining(deadline))
             elif self._timers:
                 await asyncio.sleep(0.005)
             else:
                 await asyncio.sleep(0)  # let call_soon_threadsafe callbacks land
-                if not (self._inbox or self._workers or self._timers or self._inbox_scheduled):
+                if not (self._inbox or self._busy or self._timers or self._inbox_scheduled):
                     return
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("event bus did not drain in time")

@@ -194,13 +194,15 @@ async def test_an_async_handler_failing_before_or_after_its_first_await_is_repor
     assert sorted(errors) == sorted(["KeyError: 'before any await'"] * 2 + ["KeyError: 'after an await'"] * 2)
 
 
-async def test_cancelling_the_bus_worker_reaches_a_suspended_handler():
+async def test_cancelling_the_handlers_task_reaches_it_while_suspended():
     app = Builder().build()
     cancelled = asyncio.Event()
     entered = asyncio.Event()
+    hosts: list[asyncio.Task] = []
 
     async def handler(ev):
         entered.set()
+        hosts.append(asyncio.current_task())
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
@@ -210,9 +212,11 @@ async def test_cancelling_the_bus_worker_reaches_a_suspended_handler():
     app.listen("x", handler)
     app.emit("x")
     assert entered.is_set()
-    for task in list(app.bus._workers):
-        task.cancel()
+    assert hosts[0] is not asyncio.current_task()
+    hosts[0].cancel()  # the handler's own task, as `asyncio.timeout` would cancel it
     await asyncio.wait_for(cancelled.wait(), 5)
+    app.emit("x")  # the listener goes on, in a new task
+    assert len(hosts) == 2 and hosts[1] is not hosts[0]
 
 
 async def test_emit_from_threads_is_delivered_on_the_loop_in_per_thread_order():
@@ -508,3 +512,124 @@ async def test_an_app_built_in_a_loop_delivers_thread_emits_on_that_loop():
     worker.join()
     await app.drain()
     assert threads == [threading.get_ident()]
+
+
+# ---- an async handler runs as its own task (a developer's review: asyncio.timeout in a
+# handler cancelled the emitter, and context variables leaked into it) ----------------
+
+async def test_asyncio_timeout_in_a_handler_times_out_the_handler_not_the_emitter():
+    app = Builder().build()
+    seen: list[str] = []
+
+    async def slow(ev):
+        try:
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            seen.append("handler timed out")
+
+    app.listen("slow", slow)
+    app.emit("slow")
+    await asyncio.sleep(0.05)  # the emitter keeps running: not cancelled by the handler's timeout
+    await app.drain()
+    assert seen == ["handler timed out"]
+    assert asyncio.current_task().cancelling() == 0
+
+
+async def test_a_handler_sees_one_task_of_its_own_before_and_after_it_suspends():
+    app = Builder().build()
+    tasks: list[tuple] = []
+
+    async def handler(ev):
+        before = asyncio.current_task()
+        await asyncio.sleep(0)
+        tasks.append((ev.payload, before, asyncio.current_task()))
+
+    app.listen("x", handler)
+    app.emit("x", 1)
+    app.emit("x", 2)  # queued behind the first: the same listener's task runs it
+    await app.drain()
+    emitter = asyncio.current_task()
+    assert [t[0] for t in tasks] == [1, 2]
+    assert all(before is after is not emitter for _, before, after in tasks)
+    assert tasks[0][1] is tasks[1][1]  # one host task per listener, kept between calls
+
+
+async def test_a_task_group_failure_caught_in_a_handler_leaves_the_emitter_alone():
+    app = Builder().build()
+    caught: list[str] = []
+
+    async def boom():
+        raise ValueError("child failed")
+
+    async def handler(ev):
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(boom())
+                await asyncio.sleep(5)
+        except* ValueError as eg:
+            caught.append(str(eg.exceptions[0]))
+
+    app.listen("x", handler)
+    app.emit("x")
+    await app.drain(timeout=5)
+    assert caught == ["child failed"]
+    assert asyncio.current_task().cancelling() == 0
+
+
+async def test_context_variables_a_handler_sets_stay_with_its_listener():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="emitter's")
+    app = Builder().build()
+    seen: list[str] = []
+
+    async def handler(ev):
+        seen.append(var.get())
+        var.set(f"handler-{ev.payload}")
+
+    var.set("at listen time")
+    app.listen("x", handler)
+    var.set("emitter's")
+    app.emit("x", 1)
+    assert var.get() == "emitter's"  # nothing leaked into the emitter
+    app.emit("x", 2)
+    await app.drain()
+    assert seen == ["at listen time", "handler-1"]  # the listener keeps its own context
+
+
+async def test_a_timeout_works_in_a_handler_of_an_event_emitted_from_a_thread():
+    app = Builder().build()
+    done = asyncio.Event()
+    results: list[str] = []
+
+    async def handler(ev):
+        try:
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(5)
+        except TimeoutError:
+            results.append("timed out")
+        done.set()
+
+    app.listen("x", handler)
+    await asyncio.to_thread(app.emit, "x")
+    await asyncio.wait_for(done.wait(), 5)
+    assert results == ["timed out"]
+
+
+async def test_removing_an_async_listener_ends_its_task():
+    app = Builder().build()
+    baseline = len(asyncio.all_tasks())
+
+    async def handler(ev):
+        await asyncio.sleep(0)
+
+    handles = [app.listen("x", handler) for _ in range(50)]
+    app.emit("x")
+    await app.drain()
+    assert len(asyncio.all_tasks()) == baseline + 50  # one idle task per listener that ran
+    for h in handles:
+        h()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert len(asyncio.all_tasks()) == baseline
