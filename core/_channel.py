@@ -4,11 +4,13 @@ Tauri's `ipc::Channel<T>`: for streaming results (progress of one download, rows
 of one query) without broadcasting an event to every window. `send` is
 thread-safe and validated against `T`; messages arrive in send order; end of
 stream is delivered exactly once, also when the command returns without closing.
+A callback that raises is isolated like a listener: logged, and the stream goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from typing import Any, Callable, Generic, TypeVar
@@ -16,6 +18,8 @@ from typing import Any, Callable, Generic, TypeVar
 from pydantic import TypeAdapter
 
 __all__ = ["Channel", "ChannelClosed"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -66,8 +70,7 @@ class Channel(Generic[T]):
             self._queue = asyncio.Queue()
         if self._loop is None:  # no loop: end synchronously
             self._closed = self._ended = True
-            if self._on_close is not None:
-                self._on_close()
+            self._call(self._on_close)
             if self._queue is not None:
                 self._queue.put_nowait(("end", None))
             return
@@ -127,14 +130,24 @@ class Channel(Generic[T]):
                 self._ended = True
         for item in items:
             if self._on_message is not None:
-                self._on_message(item)
+                self._call(self._on_message, item)
             else:
                 self._queue.put_nowait(("msg", item))
         if end:
-            if self._on_close is not None:
-                self._on_close()
+            self._call(self._on_close)
             if self._queue is not None:
                 self._queue.put_nowait(("end", None))
+
+    @staticmethod
+    def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
+        """Run a caller's callback; one that raises loses neither later messages nor the end."""
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("channel callback %r raised; the stream goes on",
+                          getattr(callback, "__qualname__", callback))
 
     def __aiter__(self):
         return self._iterate()

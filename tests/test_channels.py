@@ -124,3 +124,24 @@ async def test_a_channel_serves_one_invoke():
         await app.invoke("stream_rows", {"count": 2, "onRow": ch})  # refused before it runs
     await asyncio.sleep(0)  # let the first invoke's message be delivered
     assert len(got) == 1
+
+
+async def test_a_callback_that_raises_loses_neither_later_messages_nor_the_end(caplog):
+    app = make_app()
+    got: list[float] = []
+
+    def on_message(row):
+        got.append(row.depth)
+        if row.depth == 0.5:
+            raise ValueError("caller bug")
+
+    def on_close():
+        got.append("end")
+        raise KeyError("close bug")
+
+    ch = Channel(on_message, on_close)
+    assert await app.invoke("stream_rows", {"count": 4, "onRow": ch}) == 4
+    await app.drain()
+    assert got == [0.0, 0.5, 1.0, 1.5, "end"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "core._channel"]
+    assert len(logged) == 2 and all("the stream goes on" in m for m in logged)
