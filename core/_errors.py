@@ -18,6 +18,7 @@ __all__ = [
     "CommandFailed",
     "PermissionDenied",
     "close_matches",
+    "describe_error",
 ]
 
 
@@ -87,7 +88,7 @@ class CommandFailed(InvokeError):
     kind = "command-failed"
 
     def __init__(self, command: str, error: BaseException) -> None:
-        super().__init__(_describe(error), command=command)
+        super().__init__(describe_error(error), command=command)
         self.error = error
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,9 +128,16 @@ def close_matches(name: str, known: Iterable[str], n: int = 3) -> list[str]:
     return [k for score, k in scored[:n] if score >= best - 0.1]
 
 
-def _describe(error: BaseException) -> str:
-    """What went wrong, for a person: a pydantic error raised inside a command (a model built
-    from bad values) without its type tags, input dumps and documentation links."""
+# Built-ins raised by a bug rather than to say something: their text alone ("'curve'") means nothing.
+_BUG_TYPES = (LookupError, AttributeError, TypeError, NameError, ArithmeticError, AssertionError,
+              NotImplementedError, RecursionError)
+
+
+def describe_error(error: BaseException) -> str:
+    """What went wrong, for a person. A message error (`ValueError("well 3 not found")`)
+    says its message; a bug's error and one without text also name their type
+    (`KeyError: 'curve'`); a pydantic error raised inside a command (a model built from
+    bad values) loses its type tags, input dumps and documentation links."""
     errors = getattr(error, "errors", None)
     if type(error).__name__ == "ValidationError" and callable(errors):
         try:
@@ -141,4 +149,9 @@ def _describe(error: BaseException) -> str:
             return f"{getattr(error, 'title', 'value')}: " + "; ".join(parts)
         except Exception:  # pragma: no cover - an unusual ValidationError: say what it says
             pass
-    return str(error) or type(error).__name__
+    text = str(error)
+    if not text:
+        return type(error).__name__
+    if isinstance(error, _BUG_TYPES) and type(error).__module__ == "builtins":  # not NotFound(...)
+        return f"{type(error).__name__}: {text}"
+    return text

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 
 import pydantic
 
+from ._errors import describe_error
+
 if TYPE_CHECKING:
     from ._app import AppHandle
 
@@ -162,8 +164,10 @@ class TaskManager:
 
     def cancel(self, task_id: str) -> bool:
         """Ask a task to stop; True if it was running. Cooperative, as in Tauri: the task ends
-        `cancelled` when it next checks its token — one that never checks runs on and may end
-        `completed`. False for finished tasks (a no-op, not an error)."""
+        `cancelled` when it next checks its token and stops — raising (`raise_if_cancelled`)
+        or returning None (`if cancel.wait(0.1): return`); one that never checks runs on and
+        ends `completed`, as does one that returns a result. False for finished tasks (a
+        no-op, not an error)."""
         with self._lock:
             task = self._tasks.get(task_id)
             if task is None:
@@ -223,7 +227,7 @@ class TaskManager:
         except BaseException as exc:  # noqa: BLE001 - a task must never take the app down
             self._finish_error(task, exc)
         else:
-            self._finish(task, "completed", result=result)
+            self._finish_returned(task, result)
 
     async def _run_async(self, task: _Task, fn: Callable, progress: Callable) -> None:
         try:
@@ -233,14 +237,22 @@ class TaskManager:
         except BaseException as exc:  # noqa: BLE001
             self._finish_error(task, exc)
         else:
-            self._finish(task, "completed", result=result)
+            self._finish_returned(task, result)
 
     def _finish_error(self, task: _Task, exc: BaseException) -> None:
         if isinstance(exc, TaskCancelled) or task.token.cancelled:
             self._finish(task, "cancelled")
         else:
             log.warning("task %s (%s) failed: %r", task.id, task.name, exc, exc_info=exc)
-            self._finish(task, "failed", error=f"{exc}" or type(exc).__name__)
+            self._finish(task, "failed", error=describe_error(exc))
+
+    def _finish_returned(self, task: _Task, result: Any) -> None:
+        """A body that saw the cancel and stopped (returned nothing) ended cancelled; one that
+        returned a result did its work, and completed."""
+        if result is None and task.token.cancelled:
+            self._finish(task, "cancelled")
+        else:
+            self._finish(task, "completed", result=result)
 
     def _finish(self, task: _Task, state: TaskStateName, *, result: Any = None,
                 error: str | None = None) -> None:

@@ -224,6 +224,31 @@ async def test_command_errors_become_command_failed():
     assert await app.invoke("renamed_cmd") == "renamed"
 
 
+@pytest.mark.parametrize("error, text", [
+    (KeyError("missing"), "KeyError: 'missing'"),  # a bug's error names its type
+    (AttributeError("x"), "AttributeError: x"),
+    (ValueError(""), "ValueError"),  # no text: the type says something
+    (ValueError("bad value"), "bad value"),  # a message error says its message
+    (LookupError("well 3 not found"), "LookupError: well 3 not found"),
+])
+async def test_a_failed_commands_message_says_what_went_wrong(error, text):
+    @command
+    def fails() -> None:
+        raise error
+
+    app = Builder().invoke_handler(fails).build()
+    with pytest.raises(CommandFailed) as info:
+        await app.invoke("fails")
+    assert str(info.value) == text and info.value.error is error
+
+
+def test_a_domain_lookup_error_keeps_its_own_message():
+    from core._errors import describe_error
+    from core.dataforge.models import NotFound
+
+    assert describe_error(NotFound("well", 3)) == "well 3 not found"
+
+
 async def test_state_not_managed_message():
     app = make_app()
     with pytest.raises(StateNotManaged) as info:

@@ -200,3 +200,46 @@ async def test_waiting_past_the_timeout_says_which_task_and_how_far():
         await tasks.wait(tid, timeout=0.05)
     release.set()
     assert (await tasks.wait(tid, timeout=10)).state == "completed"
+
+
+async def test_a_task_that_sees_the_cancel_and_returns_ends_cancelled_at_its_real_fraction():
+    """`if cancel.wait(...): break` ended `completed` at 100 % (a developer's review)."""
+    app, tasks, events = make_app()
+    started = threading.Event()
+
+    def stops(progress, cancel):
+        for i in range(1000):
+            progress(i / 1000)
+            started.set()
+            if cancel.wait(0.005):
+                break  # returns None: it stopped
+
+    def finishes(progress, cancel):
+        started.set()
+        cancel.wait(5)
+        return "done anyway"  # a result: the work was done
+
+    tid = tasks.spawn(stops, name="stops")
+    await asyncio.to_thread(started.wait, 10)
+    assert tasks.cancel(tid) is True
+    info = await tasks.wait(tid, timeout=10)
+    assert info.state == "cancelled" and info.fraction < 1.0
+    started.clear()
+    tid = tasks.spawn(finishes, name="finishes")
+    await asyncio.to_thread(started.wait, 10)
+    tasks.cancel(tid)
+    info = await tasks.wait(tid, timeout=10)
+    assert info.state == "completed" and tasks.result(tid) == "done anyway"
+
+
+async def test_a_failed_task_names_a_bugs_error_type():
+    app, tasks, events = make_app()
+
+    def bug(progress, cancel):
+        return {}["curve"]
+
+    def message(progress, cancel):
+        raise ValueError("well 3 has no GR curve")
+
+    assert (await tasks.wait(tasks.spawn(bug, name="bug"), timeout=10)).error == "KeyError: 'curve'"
+    assert (await tasks.wait(tasks.spawn(message, name="msg"), timeout=10)).error == "well 3 has no GR curve"
