@@ -36,10 +36,12 @@ def to_camel(name: str) -> str:
 
 
 def _is_optional(tp: Any) -> bool:
+    """`X | None` may be left out (it is None then, like serde's `Option`); `Any` and an
+    unannotated parameter may not — a missing key is an error, not a silent None."""
     origin = get_origin(tp)
     if origin is typing.Union or origin is types.UnionType:
         return type(None) in get_args(tp)
-    return tp is None or tp is type(None) or tp is Any
+    return tp is None or tp is type(None)
 
 
 @dataclass(slots=True)
@@ -163,6 +165,11 @@ def _classify(spec: CommandSpec, hints: dict[str, Any]) -> None:
     from ._window import Window
 
     sig = inspect.signature(spec.fn)
+    first = next(iter(sig.parameters), None)
+    if first in ("self", "cls") and not inspect.ismethod(spec.fn):
+        raise TypeError(f"command {spec.name}: its first parameter is `{first}`, so the caller "
+                        f"would have to send it — register the bound method instead, "
+                        f"`command(obj.{spec.fn.__name__})`, or make it a plain function")
     fields: dict[str, Any] = {}
     fast_fields: dict[str, Any] = {}
     app_params, window_params = [], []
@@ -242,10 +249,29 @@ def command(fn: Callable | None = None, *, name: str | None = None, thread: bool
     """
 
     def mark(f: Callable) -> Callable:
-        setattr(f, _ATTR, _make_spec(f, name, thread))
+        spec = _make_spec(f, name, thread)
+        if inspect.ismethod(f):  # a bound method holds no attributes: a function that calls it
+            f = _calling(f)
+            spec.fn = f
+        setattr(f, _ATTR, spec)
         return f
 
     return mark(fn) if fn is not None else mark
+
+
+def _calling(method: Callable) -> Callable:
+    """A function with the bound `method`'s name, signature and kind (sync or async)."""
+    import functools
+
+    if inspect.iscoroutinefunction(method):
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await method(*args, **kwargs)
+    else:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return method(*args, **kwargs)
+    functools.update_wrapper(call, method)
+    call.__signature__ = inspect.signature(method)  # type: ignore[attr-defined]
+    return call
 
 
 def get_spec(fn: Callable) -> CommandSpec:

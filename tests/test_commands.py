@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import pydantic
 import pytest
@@ -425,3 +426,45 @@ async def test_a_pydantic_error_inside_a_command_reads_as_a_sentence():
         await app.invoke("set_window", {"top": 2000, "bottom": 1000})
     assert str(info.value) == "Window_: top (2000.0) must be above bottom (1000.0)"
     assert isinstance(info.value.error, pydantic.ValidationError)
+
+
+async def test_an_unannotated_or_any_parameter_is_required_not_silently_none():
+    """`def untyped(x, y)` invoked with only y gave x=None (a developer's review)."""
+    @command
+    def untyped(x, y: Any):
+        return (x, y)
+
+    app = Builder().invoke_handler(untyped).build()
+    with pytest.raises(InvalidArgs) as info:
+        await app.invoke("untyped", {"y": 2})
+    assert "missing required key x" in str(info.value)
+    assert await app.invoke("untyped", {"x": None, "y": [1]}) == (None, [1])  # given None is fine
+
+
+def test_a_method_is_refused_with_a_way_out_and_a_bound_method_registers():
+    with pytest.raises(TypeError, match=r"first parameter is `self`.*command\(obj\.hello\)"):
+        class Service:
+            @command
+            def hello(self, name: str) -> str:
+                return name
+
+    class Greeter:
+        prefix = "hi"
+
+        def hello(self, name: str) -> str:
+            return f"{self.prefix} {name}"
+
+        async def later(self, name: str) -> str:
+            await asyncio.sleep(0)
+            return f"later {name}"
+
+    svc = Greeter()
+    app = Builder().invoke_handler(command(svc.hello), command(svc.later)).build()
+
+    async def check():
+        assert await app.invoke("hello", {"name": "bob"}) == "hi bob"
+        assert await app.invoke("later", {"name": "ann"}) == "later ann"
+        with pytest.raises(InvalidArgs, match="unexpected key 'self'"):
+            await app.invoke("hello", {"name": "bob", "self": 5})
+
+    asyncio.run(check())
