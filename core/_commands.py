@@ -93,6 +93,7 @@ class CommandSpec:
                 f"args must be an object of named values, not {type(args).__name__}"}])
         key_map = self.key_map
         out: dict[str, Any] = {}
+        used: dict[str, str] = {}  # param -> the key the caller spelt it with
         errors: list[dict[str, str]] | None = None
         for key, value in args.items():
             param = key_map.get(key)
@@ -101,19 +102,20 @@ class CommandSpec:
                 errors.append(self._key_error(key, param))
                 continue
             out[param] = value
+            used[param] = key
         channels = None
         if self.channel_params:
             channels = {p: out.pop(p) for p in self.channel_params if p in out}
             missing = [p for p in self.channel_params if p not in channels]
             if missing:
                 errors = errors if errors is not None else []
-                errors += [{"param": p, "message": f"command {self.name} missing required key "
-                            f"{to_camel(p)}"} for p in missing]
+                errors += [{"param": p, "key": to_camel(p), "message": f"command {self.name} "
+                            f"missing required key {to_camel(p)}"} for p in missing]
         if self.validator is not None:
             try:
                 validated = self.validator.validate_python(out)
             except pydantic.ValidationError as exc:
-                errors = (errors or []) + self._pydantic_errors(exc)
+                errors = (errors or []) + self._pydantic_errors(exc, used)
             else:
                 out = validated
         if errors:
@@ -124,7 +126,7 @@ class CommandSpec:
 
     def _key_error(self, key: Any, param: str | None) -> dict[str, str]:
         if param is not None:
-            return {"param": param, "message":
+            return {"param": param, "key": to_camel(param), "message":
                     f"both `{param}` and `{to_camel(param)}` given; pass one spelling"}
         msg = f"unexpected key {key!r}"
         if isinstance(key, str):
@@ -136,21 +138,25 @@ class CommandSpec:
             if close:
                 msg += f" (did you mean `{close[0]}`?)"
         expected = ", ".join(f"`{a.camel}`" for a in self.args) or "none"
-        return {"param": str(key), "message": f"{msg}; expected keys: {expected}"}
+        return {"param": str(key), "key": str(key), "message": f"{msg}; expected keys: {expected}"}
 
-    def _pydantic_errors(self, exc: pydantic.ValidationError) -> list[dict[str, str]]:
+    def _pydantic_errors(self, exc: pydantic.ValidationError,
+                         used: dict[str, str] | None = None) -> list[dict[str, str]]:
+        """One error per problem; `key` (and the message) spell the key as the caller did
+        (camelCase when it was missing), `param` names the Python parameter."""
         out = []
         for err in exc.errors(include_url=False):
             loc = err.get("loc") or ("args",)
             param = str(loc[0])
-            where = ".".join(str(p) for p in loc)
+            key = (used or {}).get(param, to_camel(param))
+            where = ".".join([key, *(str(p) for p in loc[1:])])
             if err.get("type") == "missing" and len(loc) == 1:
-                message = f"command {self.name} missing required key {to_camel(param)}"
+                message = f"command {self.name} missing required key {key}"
             else:
                 message = f"{where}: {err.get('msg')}"
                 if "input" in err and err.get("type") != "missing":
                     message += f" (got {_short(err['input'])})"
-            out.append({"param": param, "message": message})
+            out.append({"param": param, "key": key, "message": message})
         return out
 
 

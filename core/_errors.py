@@ -58,7 +58,9 @@ class CommandNotFound(InvokeError):
 
 
 class InvalidArgs(InvokeError):
-    """The args did not fit the command's signature; `.errors` lists every problem."""
+    """The args did not fit the command's signature; `.errors` lists every problem, each
+    with `param` (the Python parameter), `key` (as the caller spelt it, else camelCase, as
+    Tauri names it) and `message`."""
 
     kind = "invalid-args"
 
@@ -67,7 +69,8 @@ class InvalidArgs(InvokeError):
         first = errors[0] if errors else {"param": "?", "message": "invalid"}
         detail = "; ".join(e["message"] for e in errors)
         super().__init__(
-            f"invalid args `{first['param']}` for command `{command}`: {detail}", command=command
+            f"invalid args `{first.get('key', first['param'])}` for command `{command}`: {detail}",
+            command=command
         )
         self.param = first["param"]
 

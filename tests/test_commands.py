@@ -163,11 +163,13 @@ def test_command_not_found_without_known_names_keeps_tauris_message():
 @pytest.mark.parametrize(
     "args, param, fragment",
     [
-        ({}, "workspace_id", "command list_wells missing required key workspaceId"),
-        ({"workspaceId": "abc"}, "workspace_id", "valid integer"),
+        # keys named as the caller spelt them, camelCase (Tauri's) when missing
+        ({}, "workspaceId", "command list_wells missing required key workspaceId"),
+        ({"workspaceId": "abc"}, "workspaceId", "workspaceId: Input should be a valid integer"),
+        ({"workspace_id": "abc"}, "workspace_id", "workspace_id: Input should be a valid integer"),
         ({"workspaceID": 1}, "workspaceID", "did you mean `workspaceId`"),
         ({"workspace": 1}, "workspace", "did you mean"),
-        ({"workspaceId": 1, "workspace_id": 1}, "workspace_id", "pass one spelling"),
+        ({"workspaceId": 1, "workspace_id": 1}, "workspaceId", "pass one spelling"),
         ({"workspaceId": 1, "extra": 2}, "extra", "unexpected key 'extra'"),
     ],
 )
@@ -178,7 +180,7 @@ async def test_invalid_args(args, param, fragment):
     err = info.value
     assert str(err).startswith(f"invalid args `{param}` for command `list_wells`:")
     assert fragment in str(err)
-    assert err.errors and all({"param", "message"} <= set(e) for e in err.errors)
+    assert err.errors and all({"param", "key", "message"} <= set(e) for e in err.errors)
     assert app.state(Counter).n == 0  # the body never ran
 
 

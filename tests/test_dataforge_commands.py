@@ -79,7 +79,7 @@ async def test_not_found_errors_name_the_thing(app):
         await app.invoke("list_wells", {"workspaceId": 9999})
     with pytest.raises(CommandFailed, match="curve 9999 not found"):
         await app.invoke("select_curve", {"curveId": 9999})
-    with pytest.raises(InvalidArgs, match="invalid args `workspace_id` for command `list_wells`"):
+    with pytest.raises(InvalidArgs, match="invalid args `workspaceId` for command `list_wells`"):
         await app.invoke("list_wells", {"workspaceId": "three"})
 
 
