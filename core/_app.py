@@ -21,6 +21,7 @@ from ._errors import (
     InvokeError,
     PermissionDenied,
     StateNotManaged,
+    close_matches,
 )
 from ._events import Event, EventBus, EventTarget, Unlisten, validate_event_name
 from ._state import annotation_key, key_name, state_key
@@ -156,7 +157,7 @@ class AppHandle:
         """Check the ACL and build the command's keyword arguments (raises `InvokeError`)."""
         spec = self._commands.get(name)
         if spec is None:
-            raise CommandNotFound(name, known=self._callable_by(window))
+            raise CommandNotFound(name, known=self._callable_by(name, window))
         if window is not None:
             if type(window) is str:
                 window = self._window_for(window, name)
@@ -260,10 +261,13 @@ class AppHandle:
             if len(hits) == 1:
                 return hits[0]
         wrapped = [key_name(k) for k in self._states if isinstance(k, tuple) and k[1] == key]
-        detail = (f"; no {key_name(key)} is managed, but {' and '.join(wrapped)} is: annotate it "
-                  f"State[{wrapped[0]}]" if wrapped else "")  # else Tauri's own words
-        raise StateNotManaged(
-            f"state not managed for field `{param}` on command `{command}`{detail}. "
+        if wrapped:  # managed, but behind a lock: the fix is the annotation, not .manage()
+            raise StateNotManaged(
+                f"state not managed for field `{param}` on command `{command}`: no "
+                f"{key_name(key)} is managed, but {' and '.join(wrapped)} is — annotate it "
+                f"State[{wrapped[0]}]", command=command)
+        raise StateNotManaged(  # Tauri's own words
+            f"state not managed for field `{param}` on command `{command}`. "
             "You must call `.manage()` before using this command",
             command=command,
         )
@@ -275,11 +279,13 @@ class AppHandle:
                 f"no window labelled {label!r} (open windows: {', '.join(self.windows) or 'none'})"}])
         return win
 
-    def _callable_by(self, window: Window | str | None) -> Any:
-        """The command names `window` may call: "did you mean" never names a forbidden one."""
+    def _callable_by(self, name: str, window: Window | str | None) -> Any:
+        """The names "did you mean" may offer `window` for `name`: the closest commands of
+        all, kept if it may call them — never a forbidden one, nor a far one standing in for
+        it (then none)."""
         if window is None or self.acl is None:
             return self._commands
-        return [n for n in self._commands if self.acl.allows_command(n, window)]
+        return [n for n in close_matches(name, self._commands) if self.acl.allows_command(n, window)]
 
     def _bind_slow(self, spec: CommandSpec, args: Any, *, detailed: bool) -> dict[str, Any]:
         """`spec.bind_args` off the fast path; a missing key that names a managed type gets

@@ -216,3 +216,19 @@ def test_answers_are_cached_per_window_and_command():
     acl.check_command("list_curves", "curves-1")
     assert acl.rules("curves-1").commands == {"list_curves": True}
     assert acl.rules("curves-1") is acl.rules("curves-1")  # resolved once per label
+
+
+async def test_did_you_mean_never_names_a_forbidden_command_nor_a_far_stand_in():
+    """`delete_thin` from a viewer got no hint about delete_thing (forbidden) — but it must
+    not be offered read_thing either (a developer's review saw list_curves offered)."""
+    from core import CommandNotFound
+
+    app = make([{"identifier": "viewer", "windows": ["view-*"], "permissions": ["allow-read_thing"]}])
+    w = app.create_window("view-1")
+    with pytest.raises(CommandNotFound) as err:
+        await w.invoke("delete_thin")
+    assert err.value.suggestions == [] and "did you mean" not in str(err.value)
+    with pytest.raises(CommandNotFound, match=r"did you mean read_thing\?"):
+        await w.invoke("read_thin")
+    with pytest.raises(CommandNotFound, match=r"did you mean delete_thing\?"):
+        await app.invoke("delete_thin")  # the backend may call anything

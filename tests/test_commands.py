@@ -384,8 +384,8 @@ async def test_errors_a_tauri_user_meets_say_what_to_do():
     with pytest.raises(InvalidArgs, match=r"missing required key counter \(`counter` is a parameter "
                                           r"of a managed type: annotate it `State\[Mutex\[Counter\]\]`"):
         await app.invoke("bump")
-    with pytest.raises(StateNotManaged, match=r"no Counter is managed, but Mutex\[Counter\] is: "
-                                              r"annotate it State\[Mutex\[Counter\]\]"):
+    with pytest.raises(StateNotManaged, match=r"no Counter is managed, but Mutex\[Counter\] is — "
+                                              r"annotate it State\[Mutex\[Counter\]\]$"):
         await app.invoke("locked")
     with pytest.raises(InvalidArgs, match=r"^invalid args `window` for command `who`: no window "
                                           r"labelled 'nope' \(open windows: none\)"):
