@@ -65,7 +65,14 @@ class Builder:
         return self
 
     def setup(self, fn: Callable[["AppHandle"], Any]) -> "Builder":
-        """Run `fn(app)` once the app is built (open resources, start watchers)."""
+        """Run `fn(app)` once the app is built (open resources, start watchers). Sync, as
+        Tauri's: an `async def` here would never run, so it is refused — start async work
+        from `fn` with `asyncio.get_running_loop().create_task(...)`."""
+        import inspect
+
+        if inspect.iscoroutinefunction(fn):
+            raise TypeError(f"setup({getattr(fn, '__name__', fn)}) is async: build() cannot await "
+                            "it; pass a sync function that starts a task instead")
         self._setup.append(fn)
         return self
 

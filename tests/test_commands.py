@@ -470,3 +470,11 @@ def test_a_method_is_refused_with_a_way_out_and_a_bound_method_registers():
             await app.invoke("hello", {"name": "bob", "self": 5})
 
     asyncio.run(check())
+
+
+def test_an_async_setup_is_refused_rather_than_never_run():
+    async def opens(app):
+        pass
+
+    with pytest.raises(TypeError, match=r"setup\(opens\) is async"):
+        Builder().setup(opens)
