@@ -371,9 +371,13 @@ class AppHandle:
         self.bus.emit(event, payload)
 
     def emit_to(self, target: EventTarget | str, event: str, payload: Any = None) -> None:
+        """To one target — a window label (`"settings"`), `EventTarget.app()` or
+        `EventTarget.window(label)` — plus catch-all listeners."""
         self.bus.emit(event, payload, target=EventTarget.coerce(target))
 
     def emit_filter(self, event: str, payload: Any, predicate: Callable[[EventTarget], bool]) -> None:
+        """To every target `predicate(target)` accepts (e.g. `lambda t: t.label.startswith
+        ("log-tracks")`), plus catch-all listeners."""
         self.bus.emit(event, payload, predicate=predicate)
 
     def _emit_checked(self, event, payload, target, source, predicate) -> None:
@@ -385,7 +389,12 @@ class AppHandle:
         self.bus.emit(event, payload, target=target, source=source, predicate=predicate)
 
     def listen(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
-        """Listen on the App target: `emit`, `emit_to(app)`, and filters that accept the app."""
+        """Listen on the App target: `emit`, `emit_to(app)`, and filters that accept the app.
+
+        `handler(event)` may be sync or `async def`. Options: `once=True` (removed after the
+        first event), `debounce=s` (only the last of a burst, `s` seconds after it) or
+        `throttle=s` (at most one per `s` seconds; the last always lands). Returns an
+        `Unlisten`: call it to stop listening."""
         return self.bus.listen(event, handler, target=EventTarget.app(), **kw)
 
     def listen_any(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
@@ -393,15 +402,19 @@ class AppHandle:
         return self.bus.listen(event, handler, **kw)
 
     def once(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        """`listen` for the next `event` only."""
         return self.listen(event, handler, once=True, **kw)
 
     def once_any(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        """`listen_any` for the next `event` only."""
         return self.listen_any(event, handler, once=True, **kw)
 
     def unlisten(self, listener_id: int | Unlisten) -> None:
+        """Remove a listener (unknown or removed ids are ignored)."""
         self.bus.unlisten(listener_id)
 
     def listener_count(self, event: str | None = None) -> int:
+        """Listeners of `event`, or of every event (a closed window's are gone)."""
         return self.bus.listener_count(event)
 
     async def drain(self, timeout: float | None = None) -> None:
@@ -410,6 +423,8 @@ class AppHandle:
 
     # ---- windows ----------------------------------------------------------------
     def create_window(self, label: str) -> Window:
+        """Open a window labelled `label` (unique; its event target and ACL identity) and
+        announce `window-created`. `ValueError` if the label is taken."""
         validate_event_name(label, "window label")
         if label in self.windows:
             raise ValueError(f"a window labelled {label!r} already exists")
@@ -419,6 +434,7 @@ class AppHandle:
         return win
 
     def get_window(self, label: str) -> Window | None:
+        """The open window labelled `label`, or None."""
         return self.windows.get(label)
 
     def _forget_window(self, win: Window) -> None:

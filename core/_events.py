@@ -85,14 +85,17 @@ class EventTarget:
 
     @staticmethod
     def any() -> "EventTarget":
+        """Every listener, whatever it listens on (Tauri's `EventTarget::Any`)."""
         return _ANY
 
     @staticmethod
     def app() -> "EventTarget":
+        """The backend's own listeners (`app.listen`), not the windows'."""
         return _APP
 
     @staticmethod
     def window(label: str) -> "EventTarget":
+        """The window labelled `label` (`emit_to("settings", ...)` is short for this)."""
         return EventTarget("window", validate_event_name(label, "window label"))
 
     @staticmethod
@@ -364,7 +367,9 @@ class EventBus:
         debounce: float | None = None,
         throttle: float | None = None,
     ) -> Unlisten:
-        """Register `handler` for `event` on `target` (default: catch-all Any)."""
+        """Register `handler` for `event` on `target`. The bare bus's default is the
+        catch-all (it has no windows); `AppHandle.listen` and `Window.listen` always pass
+        their own target, so there the catch-all is explicit (`listen_any`)."""
         validate_event_name(event)
         if not callable(handler):
             raise TypeError(f"handler for {event!r} must be callable, not {handler!r}")

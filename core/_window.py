@@ -28,12 +28,18 @@ class Window:
 
     # ---- events --------------------------------------------------------------------
     def listen(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
-        """Listen on this window's own target (`emit`, `emit_to(label)`, matching filters)."""
+        """Listen on this window's own target (`emit`, `emit_to(label)`, matching filters);
+        options as `AppHandle.listen` (`once`, `debounce`, `throttle`). Removed on `close()`."""
         self._check_open()
         return self.app.bus.listen(event, handler, target=self.target, owner=self.label, **kw)
 
     def once(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        """`listen` for the next `event` only."""
         return self.listen(event, handler, once=True, **kw)
+
+    def once_any(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
+        """`listen_any` for the next `event` only."""
+        return self.listen_any(event, handler, once=True, **kw)
 
     def listen_any(self, event: str, handler: Callable[[Event], Any], **kw: Any) -> Unlisten:
         """Catch-all: every `event`, whatever it was emitted to (explicit, never the default)."""
@@ -41,14 +47,17 @@ class Window:
         return self.app.bus.listen(event, handler, owner=self.label, **kw)
 
     def emit(self, event: str, payload: Any = None) -> None:
+        """To everyone, as this window (its capabilities decide which events it may emit)."""
         self._check_open()
         self.app._emit_checked(event, payload, None, self.label, None)
 
     def emit_to(self, target: EventTarget | str, event: str, payload: Any = None) -> None:
+        """To one target (a label or an `EventTarget`), as this window."""
         self._check_open()
         self.app._emit_checked(event, payload, EventTarget.coerce(target), self.label, None)
 
     def emit_filter(self, event: str, payload: Any, predicate: Callable[[EventTarget], bool]) -> None:
+        """To every target `predicate` accepts, as this window."""
         self._check_open()
         self.app._emit_checked(event, payload, None, self.label, predicate)
 
