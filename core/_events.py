@@ -211,7 +211,25 @@ class _Flow:
         self.last_fire = float("-inf")
 
 
-class _Resumed(Coroutine):
+class _Driven(Coroutine):
+    """A hand-written coroutine a task can drive: the protocol around `send`/`throw`."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        self._inner().close()
+
+    def __await__(self) -> Any:
+        return self
+
+    def __iter__(self) -> Any:
+        return self
+
+    def __next__(self) -> Any:
+        return self.send(None)
+
+
+class _Resumed(_Driven):
     """The rest of an async handler that suspended during its inline step, awaited by
     the listener's host task: its first step hands the task what the handler waits on
     (or throws in a cancel that reached the host first)."""
@@ -236,17 +254,9 @@ class _Resumed(Coroutine):
         self.pending = None
         return self._step(self.coro.throw, typ if val is None else val)
 
-    def close(self) -> None:
-        self.coro.close()
 
-    def __await__(self) -> Any:
-        return self
-
-    def __iter__(self) -> Any:
-        return self
-
-    def __next__(self) -> Any:
-        return self.send(None)
+    def _inner(self) -> Any:
+        return self.coro
 
     def _step(self, fn: Callable[[Any], Any], arg: Any) -> Any:
         try:
@@ -258,7 +268,7 @@ class _Resumed(Coroutine):
             raise StopIteration from None
 
 
-class _Started(Coroutine):
+class _Started(_Driven):
     """A listener's host coroutine, under way by the time its task first steps it: a
     cancel that lands before then (a handler cancelling `current_task()` in its inline
     step) still reaches the handler's `except` and the host's `finally` — a native
@@ -279,17 +289,9 @@ class _Started(Coroutine):
             self.inner.send(None)  # to its first suspension: the handoff, or idle
         return self.inner.throw(typ if val is None else val)
 
-    def close(self) -> None:
-        self.inner.close()
+    def _inner(self) -> Any:
+        return self.inner
 
-    def __await__(self) -> Any:
-        return self
-
-    def __iter__(self) -> Any:
-        return self
-
-    def __next__(self) -> Any:
-        return self.send(None)
 
     @property
     def __name__(self) -> str:  # what asyncio shows in a task's repr
