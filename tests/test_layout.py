@@ -78,9 +78,18 @@ def test_close_keeps_the_rest_of_the_tree():
 def test_replace_kind_keeps_link_state_but_drops_kind_settings():
     tree = L.update_settings(L.default_layout(), "curves-1", linked=False, sort="unit")
     tree = L.replace_kind(tree, "curves-1", "log-tracks")
-    leaf = L.find(tree, "curves-1")
+    leaf = L.find(tree, "log-tracks-2")  # a new label of its new kind: log-tracks-1 exists
     assert leaf.kind == "log-tracks"
     assert dict(leaf.settings) == {"linked": False}
+    assert L.find(tree, "curves-1") is None
+    assert ids(tree) == ["workspaces-1", "wells-1", "log-tracks-2", "log-tracks-1"]
+
+
+def test_replace_kind_takes_the_free_label_of_the_new_kind_or_the_one_given():
+    tree = L.replace_kind(L.default_layout(), "log-tracks-1", "udf-runner")
+    assert L.find(tree, "udf-runner-1").kind == "udf-runner"
+    tree = L.replace_kind(tree, "udf-runner-1", "curves", new_id="curves-7")
+    assert [leaf.pane_id for leaf in L.leaves(tree)][-1] == "curves-7"
 
 
 def test_update_settings_merges_and_none_removes():

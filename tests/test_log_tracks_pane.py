@@ -201,14 +201,14 @@ async def test_pinning_keeps_the_well_name_in_the_title(tmp_path):
     async with app.run_test(size=(140, 40)) as pilot:
         await ready(pilot)
         well, pane = await open_demo(pilot, app)
-        assert str(pane.border_title).endswith(f"· {well.name}")
+        assert str(pane.border_title).endswith(f"· {well.name}  ◇ linked")
         await pilot.press("p")
         await settle(pilot)
         assert not pane.linked
-        assert str(pane.border_title) == f"Log tracks · log-tracks-1 · {well.name}"
+        assert str(pane.border_title) == f"Log tracks · log-tracks-1 · {well.name}  ◆ pinned"
         await pilot.press("p")
         await settle(pilot)
-        assert pane.linked and str(pane.border_title).endswith(f"· {well.name}")
+        assert pane.linked and str(pane.border_title).endswith(f"· {well.name}  ◇ linked")
 
 
 async def test_no_well_selected_leaves_no_old_well_name_in_the_title(tmp_path):
@@ -221,7 +221,7 @@ async def test_no_well_selected_leaves_no_old_well_name_in_the_title(tmp_path):
         await app.core.invoke("select_workspace", {"workspaceId": samples.id})
         await wait_until(lambda: "Select a well" in readout(pane), pilot=pilot)
         assert well.name not in str(pane.border_title)
-        assert str(pane.border_title) == "Log tracks · log-tracks-1"
+        assert str(pane.border_title) == "Log tracks · log-tracks-1  ◇ linked"
 
 
 # ---- 5. depth labels on a short, finely sampled file ------------------------------------

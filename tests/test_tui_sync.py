@@ -39,7 +39,7 @@ async def test_pinned_panes_keep_their_own_selection(tmp_path):
         pinned.query_one(DataTable).focus()
         await pilot.press("p")
         await settle(pilot)
-        assert not pinned.linked and "pinned" in pinned.border_subtitle
+        assert not pinned.linked and "pinned" in pinned.border_title
         await app.core.invoke("select_well", {"wellId": demo["wells"][2].id})
         await settle(pilot)
         assert pinned.selection.well_id == demo["wells"][0].id
@@ -211,6 +211,10 @@ async def test_bad_input_is_a_notification_not_a_crash(tmp_path):
         assert result is None
         assert "curve 999999 not found" in pane.error
         assert any("curve 999999 not found" in n.message for n in app._notifications)
+        # ... and in the pane itself, after the notification has gone: a line at its foot.
+        strip = pane.query_one(".pane-error")
+        assert strip.display and pane.region.contains_region(strip.region)
+        assert "curve 999999 not found" in str(strip.render())
         assert app.is_running
 
 

@@ -12,21 +12,29 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, ClassVar, Iterable, Iterator
 
 from textual import on, work
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, Horizontal, Vertical
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Label, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
-from core import AppHandle
+from core import AppHandle, InvokeError
 from core.dataforge.api import Settings
 
 from . import layout as L
+from .import_dialog import ImportDialog
 from .ipc_recorder import IpcRecorder
 from .pane import PANE_KINDS, Pane, first_control
 from .panes import register_all
@@ -80,22 +88,51 @@ class KindPicker(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
+# Keys that belong together share one footer label ("s S Split"; the tooltips say which is
+# which): the footer fits in 160 columns beside the widest pane's keys (log tracks); at 80
+# the pane's keys come first and the rest scrolls under the palette key.
+_SPLIT = Binding.Group("Split")
+_NEW = Binding.Group("New…")
+
+
 class DataForgeApp(App[int]):
     """`dataforge`: browse workspaces, wells and curves, view log tracks, run UDFs."""
 
     CSS_PATH = "app.tcss"
     TITLE = "DataForge Compute"
     BINDINGS = [
-        Binding("s", "split('horizontal')", "Split ⇆", tooltip="Split the focused pane side by side"),
-        Binding("S", "split('vertical')", "Split ⇅", tooltip="Split the focused pane stacked", show=False),
-        Binding("n", "split_pick", "New pane…", tooltip="Split, choosing the new pane's kind"),
+        Binding("s", "split('horizontal')", "Split ⇆", tooltip="Split the focused pane side by side",
+                group=_SPLIT),
+        Binding("S", "split('vertical')", "Split ⇅", tooltip="Split the focused pane stacked", group=_SPLIT),
+        Binding("n", "split_pick('horizontal')", "New pane ⇆…",
+                tooltip="Split side by side, choosing the new pane's kind", group=_NEW),
+        Binding("N", "split_pick('vertical')", "New pane ⇅…",
+                tooltip="Split stacked, choosing the new pane's kind", group=_NEW),
         Binding("x", "close_pane", "Close"),
-        Binding("o", "cycle_focus", "Next pane"),
+        Binding("o", "cycle_focus", "Next"),
         Binding("z", "zoom", "Zoom"),
-        Binding("K", "change_kind", "Kind…", tooltip="Change the focused pane's kind", show=False),
+        Binding("K", "change_kind", "Kind…", tooltip="Change the focused pane's kind"),
+        Binding("i", "import_las", "Import…", tooltip="Import a LAS file into the selected workspace"),
         Binding("f2", "settings", "Settings"),
         Binding("q", "quit", "Quit"),
     ]
+
+    PALETTE: ClassVar[dict[str, tuple[str, str]]] = {
+        "split('horizontal')": ("Split side by side", "A new pane of the same kind to the right"),
+        "split('vertical')": ("Split stacked", "A new pane of the same kind below"),
+        "split_pick('horizontal')": ("New pane side by side…", "Split to the right and pick the new pane's kind"),
+        "split_pick('vertical')": ("New pane stacked…", "Split below and pick the new pane's kind"),
+        "close_pane": ("Close pane", "Close the focused pane"),
+        "cycle_focus": ("Next pane", "Move focus to the next pane"),
+        "zoom": ("Zoom pane", "Maximize or restore the focused pane"),
+        "change_kind": ("Change pane kind…", "Turn the focused pane into another kind"),
+        "import_las": ("Import LAS file…", "Import a LAS file as a well of the selected workspace, and select it"),
+        "settings": ("Settings", "Theme and units for every pane"),
+    }
+    """The palette's title and help for each app key (`quit` is Textual's own "Quit")."""
+
+    LAYOUT_SAVE_DELAY = 0.3
+    """Pane settings changes (a filter typed, a pinned view scrolled) are saved this long after the last one."""
 
     core: AppHandle | None = None
     ipc_recorder: IpcRecorder | None = None
@@ -109,12 +146,18 @@ class DataForgeApp(App[int]):
         self._initial_layout = layout
         self._save_layout = save_layout
         self._tree: Any = None
+        self._layout_error: str | None = None  # the last failed save, said once
+        self._layout_timer: Timer | None = None
+        self._importing: list[str] = []  # names of the files being imported
+        self._import_dir: Path | None = None  # where the last import came from
 
     # ---- start-up -----------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield LoadingIndicator(id="loading")
         yield LayoutView(id="layout")
-        yield StatusBar(id="status")
+        with Horizontal(id="status-row"):  # a row of its own: the footer docks below it
+            yield StatusBar(id="status")
+            yield Label("", id="activity")
         yield Footer(compact=True)  # the pane's keys and the app's fit in 160 columns
 
     async def on_mount(self) -> None:
@@ -156,7 +199,7 @@ class DataForgeApp(App[int]):
                 if wells:
                     await core.invoke("select_well", {"wellId": wells[0].id})
         except Exception as exc:  # never block the start on this nicety
-            self.notify(f"Could not select the first workspace: {exc}", severity="warning")
+            self.notify(f"Could not select the first workspace: {exc}", severity="warning", markup=False)
 
     def on_app_focus(self) -> None:
         """The terminal regained focus: refresh what may have changed meanwhile (the seed's
@@ -171,6 +214,8 @@ class DataForgeApp(App[int]):
             self.theme = settings.theme
 
     async def on_unmount(self) -> None:
+        if self._layout_timer is not None:  # a pane settings change still waiting to be saved
+            self._store_layout(quiet=True)
         if self.core is not None and self._data_dir is not False:
             from core.dataforge.app import close_app
 
@@ -194,19 +239,57 @@ class DataForgeApp(App[int]):
             try:
                 return L.from_dict(json.loads(path.read_text()))
             except (ValueError, OSError) as exc:
-                self.notify(f"Saved layout ignored ({exc}); using the default.", severity="warning")
+                self.notify(f"Saved layout ignored ({exc}); using the default.", severity="warning", markup=False)
         return L.default_layout()
 
-    def _store_layout(self) -> None:
+    def _store_layout(self, *, quiet: bool = False) -> None:
+        """Write the layout atomically (a temp file replaces layout.json; a crash leaves the old
+        one). A failure is a notification, said once until a save works again — never a crash:
+        the layout on screen is still right, only the next start would not see it."""
+        if self._layout_timer is not None:
+            self._layout_timer.stop()
+            self._layout_timer = None
         path = self._layout_file()
         if path is None or not self._save_layout or self._tree is None:
             return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".layout-", suffix=".json")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(L.to_dict(self._tree), fh, indent=1)
-        os.replace(tmp, path)
+        tmp: str | None = None
+        try:
+            text = json.dumps(L.to_dict(self._tree), indent=1)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".layout-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            tmp = None
+        except (OSError, TypeError, ValueError) as exc:
+            reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+            message = f"Could not save the layout to {path}: {reason}. The panes stay as they are."
+            if message != self._layout_error and not quiet:
+                self.notify(message, title="Layout not saved", severity="error", timeout=8, markup=False)
+            self._layout_error = message
+        else:
+            self._layout_error = None
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def _store_layout_soon(self) -> None:
+        if self._layout_timer is not None:
+            self._layout_timer.reset()
+        else:
+            self._layout_timer = self.set_timer(self.LAYOUT_SAVE_DELAY, self._layout_timer_fired)
+
+    def _layout_timer_fired(self) -> None:
+        self._layout_timer = None  # not stopped from inside its own callback
+        self._store_layout()
 
     async def set_layout(self, tree: Any, focus: str | None = None) -> None:
+        if self.screen.maximized is not None:  # the zoomed pane is about to be replaced: the
+            self.screen.minimize()             # screen would stay blank (zoom + split)
         self._tree = tree
         self._store_layout()
         view = self.query_one(LayoutView)
@@ -218,7 +301,7 @@ class DataForgeApp(App[int]):
     def _pane_settings_changed(self, message: Pane.SettingsChanged) -> None:
         if self._tree is not None and L.find(self._tree, message.pane.pane_id) is not None:
             self._tree = L.update_settings(self._tree, message.pane.pane_id, **message.changes)
-            self._store_layout()
+            self._store_layout_soon()
 
     # ---- panes and focus -----------------------------------------------------------------
     def panes(self) -> list[Pane]:
@@ -264,10 +347,11 @@ class DataForgeApp(App[int]):
         await self.set_layout(L.split(self._tree, pane.pane_id, direction, leaf), focus=leaf.pane_id)
 
     @work
-    async def action_split_pick(self) -> None:
-        kind = await self.push_screen_wait(KindPicker("New pane: pick a kind"))
+    async def action_split_pick(self, direction: str = "horizontal") -> None:
+        where = "side by side" if direction == "horizontal" else "stacked"
+        kind = await self.push_screen_wait(KindPicker(f"New pane ({where}): pick a kind"))
         if kind:
-            await self.action_split("horizontal", kind)
+            await self.action_split(direction, kind)
 
     async def action_close_pane(self) -> None:
         pane = self.focused_pane()
@@ -312,7 +396,9 @@ class DataForgeApp(App[int]):
             return
         kind = await self.push_screen_wait(KindPicker(f"Change {pane.pane_id} to:"))
         if kind and kind != pane.KIND:
-            await self.set_layout(L.replace_kind(self._tree, pane.pane_id, kind), focus=pane.pane_id)
+            # A new label of the new kind: the window's capabilities follow its label.
+            new_id = L.new_pane_id(kind, {leaf.pane_id for leaf in L.leaves(self._tree)} - {pane.pane_id})
+            await self.set_layout(L.replace_kind(self._tree, pane.pane_id, kind, new_id), focus=new_id)
 
     def action_settings(self) -> None:
         from .settings import SettingsScreen
@@ -320,21 +406,141 @@ class DataForgeApp(App[int]):
         if not isinstance(self.screen, SettingsScreen):
             self.push_screen(SettingsScreen())
 
+    # ---- LAS import ---------------------------------------------------------------------------
+    @work
+    async def action_import_las(self) -> None:
+        """Ask for a LAS file, then import it (`import_las`) into the selected workspace."""
+        if self.core is None or not self.ready:
+            return
+        start = self._import_dir or Path.cwd()
+        workspace = await self._workspace_name(self.core.shared("selection").get().workspace_id)
+        path = await self.push_screen_wait(ImportDialog(f"{start}{os.sep}", workspace=workspace))
+        if path is not None:
+            self.import_las(path)
+
+    async def _workspace_name(self, workspace_id: int | None) -> str | None:
+        try:
+            workspaces = await self.core.invoke("list_workspaces")
+        except InvokeError:
+            return None
+        if workspace_id is None:  # import_las uses the first workspace (or creates "Default")
+            return workspaces[0].name if workspaces else None
+        return next((w.name for w in workspaces if w.id == workspace_id), None)
+
+    def import_las(self, path: str | Path) -> Worker:
+        """Import `path` off the UI loop (the command runs in the core's thread pool); on success
+        the new well is selected, so every linked pane shows it; a failure is a notification."""
+        return self.run_worker(self._import(Path(path)), group="import", description=f"import {path}")
+
+    async def _import(self, path: Path) -> None:
+        core = self.core
+        if core is None:
+            return
+        self._import_dir = path.parent
+        self._importing.append(path.name)
+        self._show_activity()
+        try:
+            workspace_id = core.shared("selection").get().workspace_id
+            # The app's own call (like the CLI's), not a pane's: no pane window may import.
+            result = await core.invoke("import_las", {"path": str(path), "workspaceId": workspace_id})
+        except InvokeError as exc:
+            text = str(exc)
+            self.notify(text if path.name in text else f"{path}: {text}",
+                        title="Import failed", severity="error", timeout=10, markup=False)
+            return
+        except Exception as exc:  # never a traceback on screen
+            self.notify(f"{path}: {exc}", title="Import failed", severity="error", timeout=10, markup=False)
+            return
+        finally:
+            self._importing.remove(path.name)
+            self._show_activity()
+        well = result.well
+        try:
+            await core.invoke("select_well", {"wellId": well.id})
+        except InvokeError as exc:
+            self.notify(f"Imported, but could not select it: {exc}", severity="warning", markup=False)
+        curves = len(result.curves)
+        lines = [f"{path.name}: well {well.name!r}, {curves} curve{'s' if curves != 1 else ''}"]
+        lines += [f"! {w}" for w in result.warnings[:5]]
+        if len(result.warnings) > 5:
+            lines.append(f"! … and {len(result.warnings) - 5} more warnings")
+        self.notify("\n".join(lines), title="Imported", markup=False,
+                    severity="warning" if result.warnings else "information", timeout=8)
+
+    def _show_activity(self) -> None:
+        try:
+            activity = self.query_one("#activity", Label)
+        except NoMatches:  # the app is closing
+            return
+        names = self._importing
+        activity.display = bool(names)
+        if names:
+            what = names[0] if len(names) == 1 else f"{len(names)} files"
+            activity.update(Content(f"importing {what}…"))
+
+    # ---- the command palette -----------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands, every app key (`PALETTE`), the focused pane's keys, and the
+        commands panes add (`Pane.palette_commands`)."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Split side by side", "A new pane of the same kind to the right",
-                            lambda: self.run_action("split('horizontal')"))
-        yield SystemCommand("Split stacked", "A new pane of the same kind below",
-                            lambda: self.run_action("split('vertical')"))
-        yield SystemCommand("New pane…", "Split and pick the new pane's kind", self.action_split_pick)
-        yield SystemCommand("Close pane", "Close the focused pane", self.action_close_pane)
-        yield SystemCommand("Next pane", "Move focus to the next pane", self.action_cycle_focus)
-        yield SystemCommand("Zoom pane", "Maximize or restore the focused pane", self.action_zoom)
-        yield SystemCommand("Change pane kind…", "Turn the focused pane into another kind",
-                            self.action_change_kind)
-        yield SystemCommand("Pin / link pane", "Toggle whether the focused pane follows the selection",
-                            lambda: (p := self.focused_pane()) and p.action_toggle_pinned())
-        yield SystemCommand("Settings", "Theme and units for every pane", self.action_settings)
-        for pane in self.panes():
-            for cmd in pane.palette_commands():
-                yield cmd
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action in self.PALETTE:
+                title, help_text = self.PALETTE[binding.action]
+                yield SystemCommand(title, f"{help_text} · key {self.get_key_display(binding)}",
+                                    partial(self.run_action, binding.action))
+        extra = [cmd for pane in self.panes() for cmd in pane.palette_commands()]
+        yield from self._key_commands(screen, {cmd.callback for cmd in extra})
+        yield from extra
+
+    def _key_commands(self, screen: Screen, known: set[Any]) -> Iterator[SystemCommand]:
+        """A command for each key (shown in the footer or not) of the focused pane and the
+        widgets between it and the focus: "Rename (curves-1)". Keys of Textual's own widgets
+        (a table's cursor keys) and escape (leave a field, close a dialog) are not commands."""
+        focused = screen.focused
+        pane = next((n for n in (focused.ancestors_with_self if focused else ()) if isinstance(n, Pane)), None)
+        if pane is None:
+            panes = list(screen.query(Pane))
+            if not panes:
+                return
+            pane, chain = panes[0], [panes[0]]
+        else:
+            chain = list(focused.ancestors_with_self)
+            chain = chain[:chain.index(pane) + 1]
+        seen: set[str] = set()
+        for node in chain:
+            for action, binding, keys in self._own_bindings(node):
+                if action in seen or not binding.description:
+                    continue
+                seen.add(action)
+                _, name, params = parse_action(action)
+                method = getattr(node, f"action_{name}", None)
+                if method is None or (not params and method in known):
+                    continue  # the pane's own palette command already runs it
+                try:
+                    if not node.check_action(name, params):
+                        continue
+                except Exception:
+                    continue
+                tip = f"{binding.tooltip} · " if binding.tooltip else f"{pane.TITLE} · "
+                yield SystemCommand(f"{binding.description} ({pane.pane_id})", f"{tip}key {keys}",
+                                    partial(self._run_on, node, action))
+
+    def _own_bindings(self, node: DOMNode) -> Iterator[tuple[str, Binding, str]]:
+        """(action, binding, keys shown) declared by `node`'s classes in this package."""
+        by_action: dict[str, list[Binding]] = {}
+        taken: set[str] = set()
+        for cls in type(node).__mro__:
+            if not cls.__module__.startswith(f"{__package__}.") or "BINDINGS" not in cls.__dict__:
+                continue
+            for binding in Binding.make_bindings(cls.__dict__["BINDINGS"]):
+                if binding.key in taken or binding.key == "escape":
+                    continue  # a subclass rebound the key
+                taken.add(binding.key)
+                by_action.setdefault(binding.action, []).append(binding)
+        for action, bindings in by_action.items():
+            keys = " / ".join(self.get_key_display(b) for b in bindings)
+            yield action, bindings[0], keys
+
+    async def _run_on(self, node: DOMNode, action: str) -> None:
+        if node.is_attached:  # the layout may have been rebuilt while the palette was open
+            await self.run_action(action, node)

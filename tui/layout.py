@@ -159,12 +159,18 @@ def close(node: Node, pane_id: str) -> Node | None:
     return _map_leaf(node, pane_id, lambda leaf: None)
 
 
-def replace_kind(node: Node, pane_id: str, kind: str) -> Node:
-    """Turn a pane into another kind (its id stays, its kind-specific settings go)."""
+def replace_kind(node: Node, pane_id: str, kind: str, new_id: str | None = None) -> Node:
+    """Turn a pane into another kind in the same place: it keeps its link state and
+    selection, its kind-specific settings go, and it gets a new id of its new kind
+    (`new_id`, or the next free `<kind>-<n>`) — the id is its window label, and the
+    capabilities a window has follow its label (`log-tracks-*`), so a curve list turned
+    into a UDF runner must not keep a read-only label."""
     _require(node, pane_id)
+    if new_id is None:
+        new_id = new_pane_id(kind, {leaf.pane_id for leaf in _iter_leaves(node)} - {pane_id})
     keep = {"linked", "selection"}
     return _map_leaf(node, pane_id, lambda leaf: Leaf(  # type: ignore[return-value]
-        leaf.pane_id, kind, {k: v for k, v in leaf.settings.items() if k in keep}))
+        new_id, kind, {k: v for k, v in leaf.settings.items() if k in keep}))
 
 
 def update_settings(node: Node, pane_id: str, **changes: Any) -> Node:

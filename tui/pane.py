@@ -5,33 +5,38 @@ unmounted, so its listeners go with it. It calls commands with `invoke`, receive
 events with `listen` — delivered through its own message queue, so handlers run
 on the UI loop in order — and mirrors stores into reactive attributes with
 `bind`. A *linked* pane follows the shared selection; a *pinned* one keeps its own.
+
+Names from data (workspaces, wells, curves, payloads) may hold `[`, which markup reads
+as a tag: they reach the screen as `Content`/`Text`, never spliced into markup.
 """
 
 from __future__ import annotations
 
 import inspect
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar
 
+from pydantic import TypeAdapter
 from textual import on
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, Vertical
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from core import Event, InvokeError, Window
-from core.dataforge.api import DepthWindow, Selection, Settings
+from core.dataforge.api import Selection, Settings
 from core.stores import writable
 
 if TYPE_CHECKING:
     from core import AppHandle
 
-__all__ = ["Pane", "PANE_KINDS", "register_pane", "first_control"]
+__all__ = ["Pane", "PaneError", "PANE_KINDS", "register_pane", "first_control"]
 
 PANE_KINDS: dict[str, type["Pane"]] = {}
 
@@ -55,6 +60,25 @@ def first_control(pane: Widget, *, text_fields: bool = True) -> Widget | None:
     return None
 
 
+@cache
+def _adapter(expected: Any) -> TypeAdapter:
+    return TypeAdapter(expected)
+
+
+class PaneError(Static):
+    """A pane's latest error, one line at its foot (the notification fades; this stays
+    until the next success or Escape). Styled by the app's `.pane-error` rule."""
+
+    DEFAULT_CSS = """
+    PaneError { dock: bottom; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def show(self, message: str | None) -> None:
+        self.display = bool(message)
+        self.update(Content(f"⚠ {message}") if message else "")
+        self.tooltip = Content(message) if message else None  # the whole of a cut message
+
+
 class Pane(Vertical, can_focus=False):
     """Base of every pane kind. Subclasses set `KIND`, `TITLE` and compose their body."""
 
@@ -65,8 +89,12 @@ class Pane(Vertical, can_focus=False):
 
     BINDINGS = [
         Binding("p", "toggle_pinned", "Pin/link", tooltip="Follow the shared selection, or keep this pane's own"),
-        Binding("escape", "leave_field", "Leave the field", show=False),
+        Binding("escape", "leave_field", "Leave the field / hide the error", show=False),
     ]
+
+    SETTINGS: ClassVar[dict[str, Any]] = {"linked": bool, "selection": Selection}
+    """The type each saved setting must have (checked strictly: JSON as the pane saved it). A
+    saved value that has not (a hand-edited or older layout.json) is dropped: the default applies."""
 
     linked: reactive[bool] = reactive(True)
     """True: follows the shared selection (and depth window); False: pinned."""
@@ -76,6 +104,7 @@ class Pane(Vertical, can_focus=False):
     """App-wide settings (theme, units), mirrored from the backend."""
     error: reactive[str | None] = reactive(None)
     """The last error shown in the pane (also sent as a notification)."""
+    _error_command: str | None = None  # the command `error` is about (None: any success clears it)
 
     class CoreEvent(Message):
         """A core event routed through this pane's message queue."""
@@ -96,11 +125,37 @@ class Pane(Vertical, can_focus=False):
     def __init__(self, pane_id: str, *, settings: dict[str, Any] | None = None) -> None:
         super().__init__(id=pane_id, classes="pane")
         self.pane_id = pane_id
-        self.pane_settings: dict[str, Any] = dict(settings or {})
+        self.pane_settings, self._bad_settings = self._checked_settings(settings or {})
         self.window: Window | None = None
         self._unsubscribers: list[Callable[[], None]] = []
+        self._error_strip = PaneError(classes="pane-error")
         self.local_selection = writable(Selection.model_validate(self.pane_settings.get("selection") or {}))
         self.set_reactive(Pane.linked, bool(self.pane_settings.get("linked", True)))
+
+    def _checked_settings(self, saved: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """`(usable, dropped)`: the saved settings that are what `SETTINGS` says, and the keys
+        of those that are not — a bad one must cost its own default, never the start."""
+        usable, dropped = {}, []
+        for key, value in saved.items():
+            expected = self.SETTINGS.get(key)
+            try:
+                if value is not None and expected is not None:
+                    _adapter(expected).validate_python(value, strict=True)
+                usable[key] = value
+            except (TypeError, ValueError):
+                dropped.append(key)
+        return usable, dropped
+
+    def _report_bad_settings(self) -> None:
+        """Say which saved settings were dropped, and drop them from the saved layout too,
+        so this is said once, not at every start."""
+        if not self._bad_settings:
+            return
+        keys = ", ".join(self._bad_settings)
+        self.notify(f"Saved settings of {self.pane_id} ignored ({keys}): not valid; using the defaults.",
+                    title=self.TITLE, severity="warning", timeout=8, markup=False)
+        self.post_message(self.SettingsChanged(self, dict.fromkeys(self._bad_settings)))
+        self._bad_settings = []
 
     # ---- lifecycle ----------------------------------------------------------------
     @property
@@ -109,6 +164,9 @@ class Pane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         self.window = self.core.create_window(self.pane_id)
+        self.mount(self._error_strip)
+        self._error_strip.show(self.error)
+        self._report_bad_settings()
         self.bind(self.window.sync("settings"), "settings")
         self._follow_selection()
         self._update_title()
@@ -160,9 +218,10 @@ class Pane(Vertical, can_focus=False):
             result = await self.window.invoke(name, args)
         except InvokeError as exc:
             if not quiet:
-                self.show_error(str(exc))
+                self.show_error(str(exc), command=name)
             raise
-        self.error = None
+        if self._error_command in (None, name):  # another command's success says nothing of it
+            self.error = None
         return result
 
     async def try_invoke(self, name: str, args: dict[str, Any] | None = None) -> Any:
@@ -207,9 +266,15 @@ class Pane(Vertical, can_focus=False):
             unsubscribe = store.subscribe(lambda value: setattr(self, attribute, transform(value)))
         self._unsubscribers.append(unsubscribe)
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, *, command: str | None = None) -> None:
+        """Show `message` as a notification and in the pane (as written: it may quote a name),
+        until Escape or the next success (of `command`, when the error is about one)."""
         self.error = message
-        self.notify(message, title=self.TITLE, severity="error", timeout=6)
+        self._error_command = command
+        self.notify(message, title=self.TITLE, severity="error", timeout=6, markup=False)
+
+    def watch_error(self, error: str | None) -> None:
+        self._error_strip.show(error)
 
     # ---- linked / pinned ------------------------------------------------------------
     _selection_unsub: Callable[[], None] | None = None
@@ -223,10 +288,14 @@ class Pane(Vertical, can_focus=False):
         self._selection_unsub = self._unsubscribers[-1]
 
     def action_leave_field(self) -> None:
-        """Escape in a text field hands the keys back to the pane (z, o, x act again)."""
+        """Escape in a text field hands the keys back to the pane (z, o, x act again);
+        elsewhere in the pane it hides the error shown in it."""
         focused = self.app.focused
         if not isinstance(focused, Input) or self not in focused.ancestors:
-            raise SkipAction()  # not ours: the app's escape (e.g. unzoom) applies
+            if self.error is None:
+                raise SkipAction()  # not ours: the app's escape (e.g. unzoom) applies
+            self.error = None
+            return
         target = first_control(self, text_fields=False)
         if target is not None:
             target.focus()
@@ -270,14 +339,12 @@ class Pane(Vertical, can_focus=False):
         self.pane_settings.update(changes)
         self.post_message(self.SettingsChanged(self, changes))
 
+    def title_details(self) -> list[str]:
+        """Hook: what the title says after the pane id (a count, the well shown)."""
+        return []
+
     def _update_title(self) -> None:
-        state = "linked" if self.linked else "◆ pinned"
-        self.border_title = f"{self.TITLE} · {self.pane_id}"
-        self.border_subtitle = state
-
-    def depth_window_store(self):
-        """The depth window this pane follows: the shared one (linked) or its own (pinned)."""
-        return self.window.sync("depth_window")
-
-
-_ = DepthWindow  # re-exported type for pane modules
+        """'Curves · curves-1 · 12 curves  ◇ linked': rebuilt whole from `title_details`, so
+        pinning keeps a pane's count, and as plain text, so a name with `[` shows as written."""
+        state = "◇ linked" if self.linked else "◆ pinned"
+        self.border_title = Content(" · ".join([self.TITLE, self.pane_id, *self.title_details()]) + f"  {state}")

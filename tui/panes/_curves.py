@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import math
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable
 
 from core.dataforge.models import CurveInfo
@@ -16,6 +18,7 @@ from ..dialogs import AskDialog, ConfirmDialog
 from ..pane import Pane, register_pane
 from ..words import count
 from ..units import to_unit
+from ._text import cell, literal
 
 __all__ = ["CurvesPane", "sparkline"]
 
@@ -71,6 +74,7 @@ class CurvesPane(Pane):
     def on_core_ready(self) -> None:
         self._curves: dict[int, CurveInfo] = {}
         self._loaded_for: int | None = -1
+        self._count = ""  # "12 curves" in the title, once loaded
         for name in ("curve-added", "curve-deleted", "curve-updated"):
             self.listen(name, self._on_curve_event)
         self.listen("data-refreshed", lambda ev: self.reload())
@@ -89,7 +93,7 @@ class CurvesPane(Pane):
         if well is None:
             self._curves, self._loaded_for = {}, None
             table.clear()
-            self.border_title = f"{self.TITLE} · {self.pane_id}"
+            self._set_count("")
             return
         curves: list[CurveInfo] | None = await self.try_invoke("list_curves", {"wellId": well})
         info = await self.try_invoke("get_well", {"wellId": well})
@@ -99,10 +103,17 @@ class CurvesPane(Pane):
         self._loaded_for = well
         self._curves = {c.id: c for c in curves}
         self._fill(table, curves, {})
-        self.border_title = f"{self.TITLE} · {self.pane_id} · {count(len(curves), 'curve')}"
+        self._set_count(count(len(curves), "curve"))
         profiles = await asyncio.gather(*(self._profile(c.id) for c in curves))
         if self._loaded_for == well:
             self._fill(table, curves, dict(zip((c.id for c in curves), profiles)))
+
+    def _set_count(self, text: str) -> None:
+        self._count = text
+        self._update_title()
+
+    def title_details(self) -> list[str]:
+        return [self._count] if getattr(self, "_count", "") else []
 
     async def _profile(self, curve_id: int) -> str:
         data = await self.try_invoke("get_curve_data", {"curveId": curve_id, "maxPoints": 48})
@@ -117,8 +128,8 @@ class CurvesPane(Pane):
             pct = 100.0 * c.null_count / c.sample_count if c.sample_count else 0.0
             top = _num(to_unit(c.min_depth, well_unit, unit)) if c.min_depth is not None else "—"
             base = _num(to_unit(c.max_depth, well_unit, unit)) if c.max_depth is not None else "—"
-            name = f"[b]{c.mnemonic}[/]" + (" [cyan]ƒ[/]" if c.is_computed else "")
-            table.add_row(name, c.unit or "", top, base, f"{c.sample_count:,}", _pct(c.null_count, pct),
+            name = Text.assemble((c.mnemonic, "bold"), (" ƒ", "cyan") if c.is_computed else "")
+            table.add_row(name, cell(c.unit or ""), top, base, f"{c.sample_count:,}", _pct(c.null_count, pct),
                           _num(c.min), _num(c.max), _num(c.mean), profiles.get(c.id, ""), key=str(c.id))
         if curves:
             selected = self.selection.curve_id
@@ -165,7 +176,8 @@ class CurvesPane(Pane):
                 return f"at most 32 characters ({len(t)} now)"
             return None
 
-        name = await self.app.push_screen_wait(AskDialog(f"Rename {curve.mnemonic} to", curve.mnemonic, check=check))
+        name = await self.app.push_screen_wait(AskDialog(Content(f"Rename {curve.mnemonic} to"), curve.mnemonic,
+                                                         check=literal(check)))
         if name and name.strip() != curve.mnemonic:
             await self.invoke_as("curve-editor", "rename_curve", {"curveId": curve.id, "mnemonic": name.strip()})
 
@@ -174,5 +186,6 @@ class CurvesPane(Pane):
         curve = self._current()
         if curve is None:
             return
-        if await self.app.push_screen_wait(ConfirmDialog(f"Delete curve {curve.mnemonic}? This cannot be undone.")):
+        prompt = Content(f"Delete curve {curve.mnemonic}? This cannot be undone.")
+        if await self.app.push_screen_wait(ConfirmDialog(prompt)):
             await self.invoke_as("curve-editor", "delete_curve", {"curveId": curve.id})

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +28,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Label
 
 from ..pane import Pane, register_pane
+from ._text import cell
 
 __all__ = ["EventLogPane", "summarize"]
 
@@ -70,6 +72,8 @@ class EventLogPane(Pane):
         Binding("slash", "filter", "Filter"),
     ]
 
+    SETTINGS = {**Pane.SETTINGS, "filter": str}
+
     paused: reactive[bool] = reactive(False)
     name_filter: reactive[str] = reactive("")
 
@@ -84,7 +88,7 @@ class EventLogPane(Pane):
 
     def on_core_ready(self) -> None:
         self._buffer: deque[dict[str, Any]] = deque(maxlen=_MAX_ROWS)
-        self._rows: deque[tuple[tuple[str, ...], str]] = deque(maxlen=_MAX_ROWS)  # the newest, drawn
+        self._rows: deque[tuple[tuple[str | Text, ...], str]] = deque(maxlen=_MAX_ROWS)  # the newest, drawn
         # The newest records taken from the buffer, in table order, matching the filter or not.
         self._history: deque[dict[str, Any]] = deque(maxlen=_HISTORY)
         self._refilter_due = False  # the filter changed: rebuild the table at the next tick
@@ -162,22 +166,23 @@ class EventLogPane(Pane):
             table.move_cursor(row=table.row_count - 1)
         self._update_state()
 
-    def _row(self, r: dict[str, Any]) -> tuple[str, ...]:
+    def _row(self, r: dict[str, Any]) -> tuple[str | Text, ...]:
+        """The cells of a record; names and payloads as written (`cell`), whatever they hold."""
         fixed = getattr(self.app, "deterministic", False)  # screenshots: no clocks
         stamp = "--:--:--.---" if fixed else (
             time.strftime("%H:%M:%S", time.localtime(r["time"])) + f".{int(r['time'] * 1000) % 1000:03d}")
         if r["kind"] == "invoke":
             if r.get("ok"):
-                summary = summarize(r.get("result"))
+                summary = cell(summarize(r.get("result")))
             elif r.get("cancelled"):
                 summary = "[dim]cancelled by the caller[/]"
             else:
-                summary = f"[red]{r.get('error')}[/]"
+                summary = Text(str(r.get("error")), style="red")
             ms = "" if fixed else f"{r.get('duration_ms', 0):.2f}"
-            return (str(r["n"]), stamp, "[cyan]invoke[/]", r["command"], r.get("source") or "backend",
+            return (str(r["n"]), stamp, "[cyan]invoke[/]", cell(r["command"]), cell(r.get("source") or "backend"),
                     "", ms, summary)
-        return (str(r["n"]), stamp, "[magenta]event[/]", r["event"], r.get("source") or "backend",
-                r.get("target", ""), "", summarize(r.get("payload")))
+        return (str(r["n"]), stamp, "[magenta]event[/]", cell(r["event"]), cell(r.get("source") or "backend"),
+                cell(r.get("target", "")), "", cell(summarize(r.get("payload"))))
 
     def _update_state(self) -> None:
         state = "[yellow]⏸ paused[/]" if self.paused else "● live"

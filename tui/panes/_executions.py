@@ -12,6 +12,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Label, ProgressBar, Static
 
 from core.dataforge.api import ExecutionInfo
@@ -32,8 +33,8 @@ class ExecutionRow(Horizontal):
         self.info = info
 
     def compose(self) -> ComposeResult:
-        name = Label(self.info.name, classes="exec-name")
-        name.tooltip = self.info.name  # the well name may be cut
+        name = Label(Content(self.info.name), classes="exec-name")
+        name.tooltip = Content(self.info.name)  # the well name may be cut
         yield name
         yield ProgressBar(total=1.0, show_eta=False, classes="exec-bar")
         yield Label("", classes="exec-state")
@@ -49,7 +50,8 @@ class ExecutionRow(Horizontal):
         if info.finished_at is not None and not getattr(self.app, "deterministic", False):
             took = f" in {info.finished_at - info.started_at:.1f}s"
         detail = info.error if info.state == "failed" else (info.message or "") if info.state == "running" else ""
-        self.query_one(".exec-state", Label).update(f"{_STATE_STYLE[info.state]}{took}  [dim]{detail}[/]")
+        state = Content.from_markup(f"{_STATE_STYLE[info.state]}$took  [dim]$detail[/]", took=took, detail=detail or "")
+        self.query_one(".exec-state", Label).update(state)
         self.query_one(Button).display = info.state == "running"
 
 
@@ -82,7 +84,10 @@ class ExecutionsPane(Pane):
         box = self.query_one("#exec-list", VerticalScroll)
         self.query_one("#exec-empty").display = False
         await box.mount(ExecutionRow(info), before=0)
-        self.border_title = f"{self.TITLE} · {self.pane_id} · {len(self._infos)}"
+        self._update_title()
+
+    def title_details(self) -> list[str]:
+        return [str(len(self._infos))] if getattr(self, "_infos", None) else []
 
     async def _on_event(self, event) -> None:
         payload: dict[str, Any] = event.payload

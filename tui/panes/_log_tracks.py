@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from rich.markup import escape
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -27,6 +27,7 @@ from ..dialogs import AskDialog
 from ..pane import Pane, register_pane
 from ..units import to_unit
 from ..widgets import DepthAxis, LogTrack, TrackCurve, default_scale, value_at
+from ._text import literal
 
 __all__ = ["LogTracksPane", "group_tracks", "parse_depth", "plan_tracks"]
 
@@ -138,6 +139,8 @@ class LogTracksPane(Pane):
         Binding("g", "goto", "Go to depth"),
     ]
 
+    SETTINGS = {**Pane.SETTINGS, "view": DepthWindow}
+
     view: reactive[DepthWindow] = reactive(DepthWindow, always_update=False)
     _well_name: str | None = None  # the well shown (the border title always names it)
 
@@ -147,12 +150,7 @@ class LogTracksPane(Pane):
         yield Static("", id="track-readout", classes="track-readout")
 
     def on_core_ready(self) -> None:
-        saved = self.pane_settings.get("view") or {}
-        try:
-            start = DepthWindow.model_validate(saved)
-        except ValueError:
-            start = DepthWindow()
-        self.local_view = writable(start)
+        self.local_view = writable(DepthWindow.model_validate(self.pane_settings.get("view") or {}))
         self._view_unsub = None
         self._bind_view()
         self._curves: list[TrackCurve] = []
@@ -260,12 +258,9 @@ class LogTracksPane(Pane):
         lo, hi = sorted((float(well.start_depth), float(well.stop_depth)))
         return lo, hi
 
-    def _update_title(self) -> None:
-        """'Log tracks · log-tracks-1 · Alder-1': the pane's title names the well it shows,
-        whatever else (pin/link) updates the title."""
-        super()._update_title()
-        if self._well_name:
-            self.border_title = f"{self.border_title} · {self._well_name}"
+    def title_details(self) -> list[str]:
+        """'Log tracks · log-tracks-1 · Alder-1': the pane's title names the well it shows."""
+        return [self._well_name] if self._well_name else []
 
     # ---- the depth window ----------------------------------------------------------------
     def _window(self) -> tuple[float, float, float | None]:
@@ -322,7 +317,7 @@ class LogTracksPane(Pane):
     def _update_readout(self, cursor: float | None) -> None:
         box = self.query_one("#track-readout", Static)
         # Curves no track shows are named first, so a narrow readout never hides them.
-        note = f"[b yellow]{escape(not_shown_text(self._not_shown))}[/]  " if self._not_shown else ""
+        note = Content.styled(not_shown_text(self._not_shown), "b yellow") + "  " if self._not_shown else Content()
         if cursor is None or not self._curves:
             if not self._curves:
                 box.update(note)
@@ -336,14 +331,14 @@ class LogTracksPane(Pane):
                 if room is not None and used + len(text) + 3 + len(hint) > room:
                     break
                 text += f" · {hint}"
-            box.update(note + f"[dim]{text}[/]")
+            box.update(note + Content.styled(text, "dim"))
             return
         unit = self.settings.depth_unit
-        parts = [note + f"[b]{to_unit(cursor, self._well_unit, unit):.2f} {unit}[/]"]
+        parts = [note + Content.styled(f"{to_unit(cursor, self._well_unit, unit):.2f} {unit}", "b")]
         for c in self._curves:
             v = value_at(c, cursor)
-            parts.append(f"[{c.color}]{c.name}[/]={'—' if v is None else f'{v:.4g}'}")
-        box.update("  ".join(parts))
+            parts.append(Content.assemble((c.name, c.color), f"={'—' if v is None else f'{v:.4g}'}"))
+        box.update(Content("  ").join(parts))
 
     def on_resize(self) -> None:
         # The readout names only the keys it has room for: recount them once laid out.
@@ -461,7 +456,7 @@ class LogTracksPane(Pane):
                 return f"outside this well ({lo:.1f}–{hi:.1f} {unit})"
             return None
 
-        answer = await self.app.push_screen_wait(AskDialog(f"Go to depth ({unit})", "", check=check))
+        answer = await self.app.push_screen_wait(AskDialog(f"Go to depth ({unit})", "", check=literal(check)))
         if answer is None:
             return
         depth = to_unit(parse_depth(answer), unit, self._well_unit)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
@@ -39,6 +41,9 @@ class UdfRunnerPane(Pane):
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("ctrl+k", "cancel", "Cancel run", priority=True),
     ]
+
+    SETTINGS = {**Pane.SETTINGS, "udf_id": str, "parameters": dict[str, Any],
+                "inputs": dict[str, int | None], "chosen_units": list[str], "execution": str}
 
     udf_id: reactive[str | None] = reactive(None)
     execution_id: reactive[str | None] = reactive(None)
@@ -71,7 +76,7 @@ class UdfRunnerPane(Pane):
         self._inputs_lock = asyncio.Lock()
         # Unit parameters (density_unit, ...) follow the input curve's unit until the user
         # picks one: they are left out of the request and show what the backend resolved.
-        self._auto_units: set[str] = set(CURVE_UNIT_PARAMETERS) - set(self.pane_settings.get("chosen_units", ()))
+        self._auto_units: set[str] = set(CURVE_UNIT_PARAMETERS) - set(self.pane_settings.get("chosen_units") or ())
         for end in ("complete", "failed", "cancelled"):
             self.listen(f"execution-{end}", self._on_end)
         self.listen("execution-progress", self._on_progress)
@@ -92,7 +97,7 @@ class UdfRunnerPane(Pane):
         self._udfs = {u.id: u for u in udfs}
         select = self.query_one("#udf-select", Select)
         ordered = sorted(udfs, key=lambda u: (u.category, u.name))
-        select.set_options([(f"{u.category} · {u.name}", u.id) for u in ordered])
+        select.set_options([(Text(f"{u.category} · {u.name}"), u.id) for u in ordered])
         saved = self.pane_settings.get("udf_id")
         if saved in self._udfs:
             select.value = saved
@@ -111,7 +116,7 @@ class UdfRunnerPane(Pane):
         if run is not None and run.state == "running":
             self.execution_id = eid
             bar.update(total=1.0, progress=run.fraction)
-            self._status(f"⚙ {eid}: {run.message or ''} {run.fraction:.0%}")
+            self._status(Content(f"⚙ {eid}: {run.message or ''} {run.fraction:.0%}"))
             early = self._early_ends.pop(eid, None)
             if early is not None:
                 self._on_end(early)
@@ -119,7 +124,8 @@ class UdfRunnerPane(Pane):
         self.save_settings(execution=None)
         if run is not None:  # it ended while the pane was being rebuilt
             bar.update(total=1.0, progress=1.0 if run.state == "completed" else 0.0)
-            self._status({"completed": "[green]✓ done[/]", "failed": f"[red]✗ failed[/]: {run.error}",
+            self._status({"completed": "[green]✓ done[/]",
+                          "failed": Content.from_markup("[red]✗ failed[/]: $error", error=str(run.error)),
                           "cancelled": "[yellow]cancelled[/]: nothing was saved"}[run.state])
 
     async def _load_curves(self) -> None:
@@ -151,18 +157,28 @@ class UdfRunnerPane(Pane):
         if self.execution_id is None:
             self._status("")  # the last run's "done" is about another UDF
         udf = self._udfs.get(udf_id or "")
-        self.query_one("#udf-description", Static).update(
-            "" if udf is None else f"{udf.description}\n[dim]→ {udf.output.mnemonic}"
-                                   f" ({udf.output.unit or 'no unit'})  · {udf.source}[/]")
+        self.query_one("#udf-description", Static).update("" if udf is None else Content.from_markup(
+            "$description\n[dim]→ $mnemonic ($unit)  · $source[/]", description=udf.description,
+            mnemonic=udf.output.mnemonic, unit=udf.output.unit or "no unit", source=udf.source))
         box = self.query_one("#udf-form-box", Static)
         await box.remove_children()
         if udf is not None:
-            await box.mount(ParamsForm(udf.params_schema, self.pane_settings.get("parameters", {})
-                                       if self.pane_settings.get("udf_id") == udf_id else None,
-                                       id="udf-form"))
+            await box.mount(ParamsForm(udf.params_schema, self._saved_parameters(udf), id="udf-form"))
             self.save_settings(udf_id=udf_id)
         await self._build_inputs()
         self._schedule_check()
+
+    def _saved_parameters(self, udf: UdfInfo) -> dict[str, Any] | None:
+        """The parameters saved for `udf`, less choices it no longer offers (its enum changed
+        since, or a hand-edited layout): a Select given a value it does not list raises."""
+        if self.pane_settings.get("udf_id") != udf.id:
+            return None
+        saved = dict(self.pane_settings.get("parameters") or {})
+        for name, prop in (udf.params_schema.get("properties") or {}).items():
+            choices = [o["enum"] for o in (prop, *prop.get("anyOf", ())) if "enum" in o]
+            if name in saved and choices and saved[name] not in choices[0]:
+                del saved[name]
+        return saved
 
     async def _build_inputs(self) -> None:
         # One rebuild at a time: a UDF change and a well change both rebuild, and a Select
@@ -180,7 +196,7 @@ class UdfRunnerPane(Pane):
         if self.selection.well_id is None:
             await box.mount(Static("[dim]Select a well to choose its curves.[/]"))
             return
-        options = [(f"{c.mnemonic} [dim]{c.unit}[/]", c.id) for c in self._curves]
+        options = [(Text.assemble(c.mnemonic, " ", (c.unit or "", "dim")), c.id) for c in self._curves]
         ids = {c.id for c in self._curves}
         for spec in udf.inputs:
             hint = f"{spec.name}" + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")
@@ -194,7 +210,7 @@ class UdfRunnerPane(Pane):
                 select = Select(options, prompt="choose a curve", allow_blank=True,
                                 value=chosen if chosen in ids else Select.NULL,
                                 id=f"input-{spec.name}", classes="form-field")
-            await box.mount(Horizontal(Label(hint, classes="form-label"), select, classes="form-row"))
+            await box.mount(Horizontal(Label(Content(hint), classes="form-label"), select, classes="form-row"))
 
     def _request(self) -> dict[str, Any] | None:
         udf = self._udfs.get(self.udf_id or "")
@@ -253,19 +269,20 @@ class UdfRunnerPane(Pane):
             if check is not None and check.ok:
                 for name in self._auto_units & set(check.parameters):  # as the curve says
                     forms.first().show_value(name, check.parameters[name])
-        message = ""
+        message: str | Content = ""
         if check is not None and not check.ok:
             fields = set(forms.first().properties) if forms else set()
             # errors about no one field (gr_shale must exceed gr_clean) have no field to sit under
             loose = [humanize(m, forms.first().properties) for k, m in check.param_errors.items()
                      if k not in fields]
             lines = ([check.error] if check.error else []) + loose
-            message = "\n".join(f"⚠ {m}" for m in lines if m) or (
-                "⚠ fix the highlighted parameters" if check.param_errors else "")
+            message = Content("\n".join(f"⚠ {m}" for m in lines if m) or (
+                "⚠ fix the highlighted parameters" if check.param_errors else ""))
         elif check is not None:
             well = self._well_name()
-            message = (f"[green]✓[/] will write [b]{check.output_mnemonic}[/] ({check.output_unit or 'no unit'})"
-                       + (f" to well [b]{well}[/]" if well else ""))
+            message = Content.from_markup(
+                "[green]✓[/] will write [b]$output[/] ($unit)" + (" to well [b]$well[/]" if well else ""),
+                output=check.output_mnemonic, unit=check.output_unit or "no unit", well=well or "")
         box = self.query_one("#udf-check", Static)
         box.update(message)
         box.set_class(check is not None and not check.ok, "-error")
@@ -293,7 +310,7 @@ class UdfRunnerPane(Pane):
         self.execution_id = result.execution_id
         self.save_settings(execution=result.execution_id)  # found again if the pane is rebuilt
         self.query_one("#udf-progress", ProgressBar).update(total=1.0, progress=0.0)
-        self._status(f"⚙ {result.execution_id} running…")
+        self._status(Content(f"⚙ {result.execution_id} running…"))
         early = self._early_ends.pop(result.execution_id, None)
         if early is not None:  # it finished before execute_udf had even answered
             self._on_end(early)
@@ -310,7 +327,7 @@ class UdfRunnerPane(Pane):
         if payload["id"] != self.execution_id:
             return
         self.query_one("#udf-progress", ProgressBar).update(progress=payload["fraction"])
-        self._status(f"⚙ {payload['id']}: {payload.get('message') or ''} {payload['fraction']:.0%}")
+        self._status(Content(f"⚙ {payload['id']}: {payload.get('message') or ''} {payload['fraction']:.0%}"))
 
     def _on_end(self, event) -> None:
         payload = event.payload
@@ -327,10 +344,11 @@ class UdfRunnerPane(Pane):
         if end == "complete":
             bar.update(progress=1.0)
             curve = (payload.get("result") or {}).get("curve")
-            self._status(f"[green]✓ done[/]: saved {curve['mnemonic']}" if curve else "[green]✓ done[/]")
+            self._status(Content.from_markup("[green]✓ done[/]: saved $name", name=curve["mnemonic"])
+                         if curve else "[green]✓ done[/]")
         elif end == "failed":
             bar.update(progress=0.0)
-            self._status(f"[red]✗ failed[/]: {payload.get('error')}")
+            self._status(Content.from_markup("[red]✗ failed[/]: $error", error=str(payload.get("error"))))
             self.show_error(f"UDF failed: {payload.get('error')}")
         else:
             bar.update(progress=0.0)
@@ -340,7 +358,8 @@ class UdfRunnerPane(Pane):
         """The selected well's name (the run's target), from the curves loaded for it."""
         return self._well.name if getattr(self, "_well", None) is not None else None
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str | Content) -> None:
+        """Markup in a str (fixed words only); anything from data comes as `Content`."""
         self.query_one("#udf-status", Static).update(text)
 
     def palette_commands(self) -> list:

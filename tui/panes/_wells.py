@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -56,7 +57,8 @@ class WellsPane(Pane):
         self._loaded_for = ws
         self._wells = {w.id: w for w in wells}
         options.clear_options()
-        options.add_options([Option(f"{w.name}  [dim]{count(w.curve_count, 'curve')}[/]", id=str(w.id))
+        options.add_options([Option(Content.from_markup("$name  [dim]$curves[/]", name=w.name,
+                                                        curves=count(w.curve_count, "curve")), id=str(w.id))
                              for w in wells])
         self._highlight()
 
@@ -84,7 +86,8 @@ class WellsPane(Pane):
             ("Step", fmt_depth(well.step, well.depth_unit, unit)),
             ("Source", (well.source_file or "").rsplit("/", 1)[-1] or None),
         ]
-        box.update("\n".join(f"[b]{k:<9}[/] {v}" for k, v in rows if v not in (None, "")))
+        box.update(Content("\n").join(Content.from_markup("[b]$key[/] $value", key=f"{k:<9}", value=str(v))
+                                      for k, v in rows if v not in (None, "")))
 
     def watch_selection(self, old, new) -> None:
         if not self.is_mounted or not hasattr(self, "_wells"):

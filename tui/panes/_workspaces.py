@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -13,6 +14,7 @@ from core.dataforge.models import WorkspaceInfo
 from ..dialogs import AskDialog
 from ..pane import Pane, register_pane
 from ..words import count
+from ._text import literal
 
 __all__ = ["WorkspacesPane"]
 
@@ -42,7 +44,8 @@ class WorkspacesPane(Pane):
         self._names = {ws.name for ws in workspaces}
         options.clear_options()
         options.add_options(
-            [Option(f"{ws.name}  [dim]{count(ws.well_count, 'well')}[/]", id=str(ws.id)) for ws in workspaces]
+            [Option(Content.from_markup("$name  [dim]$wells[/]", name=ws.name, wells=count(ws.well_count, "well")),
+                    id=str(ws.id)) for ws in workspaces]
         )
         self._highlight()
 
@@ -80,6 +83,6 @@ class WorkspacesPane(Pane):
                 return f"a workspace named {same!r} already exists"
             return None
 
-        name = await self.app.push_screen_wait(AskDialog("New workspace name", check=check))
+        name = await self.app.push_screen_wait(AskDialog("New workspace name", check=literal(check)))
         if name:
             await self.try_invoke("create_workspace", {"name": name.strip()})
