@@ -381,6 +381,18 @@ async def test_the_import_dialog_refuses_a_missing_path_inline_and_completes_pat
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is dialog and "directory" in str(dialog.query_one("#import-error").render())
+        # Tab completes, as in a shell (it moved the focus to the buttons: a user's tmux run).
+        field = dialog.query_one(Input)
+        field.focus()
+        field.value = str(tmp_path / "logs" / "w")
+        field.cursor_position = len(field.value)
+        await wait_until(lambda: field._suggestion.endswith("well_a.las"), pilot=pilot)
+        await pilot.press("tab")
+        await settle(pilot)
+        assert field.has_focus and field.value == str(tmp_path / "logs" / "well_a.las")
+        await pilot.press("tab")  # nothing left to complete: on to the next control
+        await settle(pilot)
+        assert not field.has_focus
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, ImportDialog)

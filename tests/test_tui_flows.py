@@ -80,6 +80,24 @@ async def test_a_udf_run_shows_progress_in_two_panes_and_its_result_in_every_cur
             assert any("GR_HOLD" in str(table.get_row_at(i)[0]) for i in range(table.row_count))
 
 
+async def test_an_executions_pane_opened_mid_run_names_the_run_and_sees_it_end(tmp_path):
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await select_demo(pilot, 0)
+        runner, gate, running = await start_held_run(app, pilot)
+        expected = next(i for i in await app.core.invoke("list_executions") if i.id == running)
+        await app.action_split("horizontal", "executions")
+        await wait_until(lambda: len(app.query(f"#exec-{running}")) == 1, pilot=pilot)
+        pane = app.query_one("#executions-1")
+        gate.set()
+        await wait_until(lambda: pane.query_one(f"#exec-{running}").info.state == "completed", pilot=pilot)
+        await settle(pilot)
+        info = pane.query_one(f"#exec-{running}").info
+        assert info.name == expected.name and info.udf_id == "hold_test" and info.fraction == 1.0
+        assert expected.name in str(pane.query_one(f"#exec-{running} .exec-name").render())
+
+
 async def test_cancel_from_the_executions_pane_leaves_no_curve(tmp_path):
     app = make_app(tmp_path, RUN_LAYOUT)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -404,6 +422,32 @@ async def test_a_rule_across_parameters_is_said_in_the_form(tmp_path):
                          in (runner.check.error or ""), pilot=pilot)
         await settle(pilot)
         assert "choose another output mnemonic" in str(runner.query_one("#udf-check").render())
+
+
+async def test_auto_inputs_say_which_curve_they_matched_and_a_typed_output_name_goes_with_its_udf(tmp_path):
+    from textual.widgets import Input, Label
+
+    app = make_app(tmp_path, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(140, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        runner = app.query_one("#udf-runner-1")
+        await choose_udf(pilot, runner, "vsh_gr")
+        await wait_until(lambda: runner.check is not None and runner.check.ok, pilot=pilot)
+        label = runner.query_one("#input-GR", Select).parent.query_one(Label)
+        assert str(label.render()).splitlines()[-1] == "→ GR"  # the curve auto picked
+        curves = await app.core.invoke("list_curves", {"wellId": demo["well"].id})
+        gr = next(c for c in curves if c.mnemonic == "GR")
+        await app.core.invoke("rename_curve", {"curveId": gr.id, "mnemonic": "GR_1"})
+        await wait_until(lambda: runner.check is not None and runner.check.inputs.get("GR") == gr.id
+                         and str(runner.query_one("#input-GR", Select).parent.query_one(Label).render())
+                         .splitlines()[-1] == "→ GR_1", pilot=pilot)
+        # A name typed for this UDF's result does not carry over to another UDF.
+        runner.query_one("#udf-output", Input).value = "VSH_MINE"
+        await settle(pilot)
+        runner.query_one("#udf-select", Select).value = "moving_average"
+        await settle(pilot)
+        assert runner.udf_id == "moving_average" and runner.query_one("#udf-output", Input).value == ""
 
 
 async def test_delete_asks_with_no_as_the_default_and_every_count_follows(tmp_path):

@@ -142,6 +142,7 @@ async def test_udf_names_and_outputs_with_markup_show_literally_in_runner_and_ex
         runner = app.query_one("#udf-runner-1")
         await runner.reload_udfs()
         runner.query_one("#udf-select", Select).value = "markup_test"
+        await settle(pilot)  # a name typed before the UDF is chosen goes with the old UDF
         runner.query_one("#udf-output", Input).value = NAMES[2]
         await settle(pilot)
         await wait_until(lambda: runner.check is not None and runner.check.ok, pilot=pilot)
@@ -320,3 +321,36 @@ async def test_pinning_keeps_the_count_and_shows_the_state_in_the_border_title(t
         executions.action_toggle_pinned()
         await settle(pilot)
         assert "· 1" in executions.border_title and "pinned" in executions.border_title
+
+
+async def test_a_data_dir_and_plugin_parameter_titles_with_markup_show_literally(tmp_path):
+    from pydantic import BaseModel, Field
+
+    from tui.status import StatusBar
+
+    data_dir = tmp_path / "logs[/]2026"
+    app = make_app(data_dir, L.Leaf("udf-runner-1", "udf-runner"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        status = app.query_one(StatusBar)
+        await wait_until(lambda: status.status is not None, pilot=pilot)
+        await settle(pilot)
+        assert str(data_dir) in str(status.render())
+
+        class Params(BaseModel):
+            k: float = Field(1.0, title="Gain [/]x")
+
+        @udf("markup_titles", name="Markup titles", inputs=["GR"], output="GR_K", params=Params,
+             registry=app.core.state(DataForge).registry, replace=True)
+        def markup_titles(inputs, params, ctx):
+            return inputs["GR"] * params.k
+
+        await select_demo(pilot, 0)
+        runner = app.query_one("#udf-runner-1")
+        await runner.reload_udfs()
+        runner.query_one("#udf-select", Select).value = "markup_titles"
+        await settle(pilot)
+        await wait_until(lambda: "Gain [/]x" in screen_text(app), pilot=pilot)
+        runner.query_one("#field-k", Input).value = "abc"
+        await wait_until(lambda: "⚠" in screen_text(app), pilot=pilot)
+        assert app.is_running

@@ -53,6 +53,12 @@ async def test_pinned_panes_keep_their_own_selection(tmp_path):
         await pilot.press("p")
         await settle(pilot)
         assert pinned.linked and pinned.selection.well_id == demo["wells"][2].id
+        # What a pane shows is one derived store for its life: toggling adds no listener.
+        baseline = app.core.listener_count()
+        for _ in range(6):
+            await pilot.press("p")
+            await settle(pilot)
+        assert pinned.linked and app.core.listener_count() == baseline
 
 
 async def test_split_creates_a_synchronized_window_and_close_removes_its_listeners(tmp_path):
@@ -150,6 +156,36 @@ async def test_layout_and_pane_settings_are_restored_on_the_next_start(tmp_path)
         await ready(pilot)
         assert [p.pane_id for p in again.panes()] == [leaf.pane_id for leaf in L.leaves(tree)]
         assert again.query_one("#curves-2").linked is False
+
+
+async def test_the_next_start_comes_back_to_the_selected_well_curve_and_depth(tmp_path):
+    app = make_app(tmp_path, None, save_layout=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 2)
+        curves = await app.core.invoke("list_curves", {"wellId": demo["well"].id})
+        await app.core.invoke("select_curve", {"curveId": curves[3].id})
+        await app.core.invoke("set_depth_window", {"top": 1800.0, "bottom": 1900.0, "cursor": 1850.0})
+        await settle(pilot)
+    again = make_app(tmp_path, None, save_layout=True)
+    async with again.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        await wait_until(lambda: again.core.shared("selection").get().curve_id == curves[3].id, pilot=pilot)
+        await settle(pilot)
+        assert again.core.shared("selection").get().well_id == demo["well"].id
+        view = again.core.shared("depth_window").get()
+        assert (view.top, view.bottom, view.cursor) == (1800.0, 1900.0, 1850.0)
+        assert again.query_one("#log-tracks-1").view == view
+    # The curve is gone by the next start (deleted by another process): back to its well.
+    session = json.loads((tmp_path / "session.json").read_text())
+    assert session["selection"]["curve_id"] == curves[3].id
+    session["selection"]["curve_id"] = 10**9
+    (tmp_path / "session.json").write_text(json.dumps(session))
+    third = make_app(tmp_path, None, save_layout=True)
+    async with third.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        await wait_until(lambda: third.core.shared("selection").get().well_id == demo["well"].id, pilot=pilot)
+        assert third.core.shared("selection").get().curve_id is None
 
 
 async def test_a_corrupt_saved_layout_falls_back_to_the_default_with_a_notice(tmp_path):

@@ -8,6 +8,7 @@ creates new widgets. The backend is built off the UI loop at start-up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
@@ -31,7 +32,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from core import AppHandle, InvokeError
-from core.dataforge.api import Settings
+from core.dataforge.api import DepthWindow, Selection, Settings
 
 from . import layout as L
 from .import_dialog import ImportDialog
@@ -148,6 +149,7 @@ class DataForgeApp(App[int]):
         self._tree: Any = None
         self._layout_error: str | None = None  # the last failed save, said once
         self._layout_timer: Timer | None = None
+        self._session_timer: Timer | None = None
         self._importing: list[str] = []  # names of the files being imported
         self._import_dir: Path | None = None  # where the last import came from
 
@@ -169,7 +171,7 @@ class DataForgeApp(App[int]):
                 self.core = await asyncio.to_thread(build_app, self._data_dir)
             except Exception as exc:  # a broken data dir: say so, never a traceback
                 self.query_one("#loading").remove()
-                await self.mount(Static(f"Cannot open the data dir: {exc}", id="fatal"))
+                await self.mount(Static(Content(f"Cannot open the data dir: {exc}"), id="fatal"))
                 return
         self.core.bind()
         self.ipc_recorder = IpcRecorder(self.core)  # before any pane: an event log shows all
@@ -184,12 +186,18 @@ class DataForgeApp(App[int]):
         self.query_one(StatusBar).start()
         if self._initial_layout is None:
             self.run_worker(self._first_selection, group="load")
+        for name in ("selection", "depth_window"):  # what the next start comes back to
+            self.core.listen(f"state:{name}", lambda ev: self._store_session_soon())
         self.call_after_refresh(self._focus_first_pane)
 
     async def _first_selection(self) -> None:
-        """Nothing selected yet (a first start): show the first workspace and well, not empty panes."""
+        """Nothing selected yet: come back to the last session's well, curve and depth window
+        (what still exists of them), or on a first start show the first workspace and well,
+        not empty panes."""
         core = self.core
         if core is None or core.shared("selection").get().workspace_id is not None:
+            return
+        if await self._restore_session():
             return
         try:
             workspaces = await core.invoke("list_workspaces")
@@ -200,6 +208,68 @@ class DataForgeApp(App[int]):
                     await core.invoke("select_well", {"wellId": wells[0].id})
         except Exception as exc:  # never block the start on this nicety
             self.notify(f"Could not select the first workspace: {exc}", severity="warning", markup=False)
+
+    # ---- the session: the shared selection and depth window, kept for the next start -----------
+    def _session_file(self) -> Path | None:
+        layout = self._layout_file()
+        return None if layout is None or not self._save_layout else layout.with_name("session.json")
+
+    def _store_session_soon(self) -> None:
+        if self._session_timer is not None:
+            self._session_timer.reset()
+        elif self.is_running:
+            self._session_timer = self.set_timer(self.LAYOUT_SAVE_DELAY, self._store_session)
+
+    def _store_session(self) -> None:
+        """Write the shared selection and depth window (atomically; a failure is only lost
+        convenience, so it is never said: the layout's own save reports a broken data dir)."""
+        if self._session_timer is not None:
+            self._session_timer.stop()
+            self._session_timer = None
+        path = self._session_file()
+        if path is None or self.core is None:
+            return
+        data = {name: self.core.shared(name).get().model_dump() for name in ("selection", "depth_window")}
+        tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".session-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, path)
+            tmp = None
+        except OSError:
+            pass
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    async def _restore_session(self) -> bool:
+        """Select what the last session had selected, as far as it still exists (a deleted
+        curve falls back to its well, a deleted well to its workspace). False: nothing to restore."""
+        path = self._session_file()
+        if path is None or not path.exists():
+            return False
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            selection = Selection.model_validate(saved.get("selection") or {})
+            view = DepthWindow.model_validate(saved.get("depth_window") or {})
+        except (OSError, ValueError, AttributeError):
+            return False  # unreadable: a first start's default applies
+        steps = [("select_curve", {"curveId": selection.curve_id}),
+                 ("select_well", {"wellId": selection.well_id}),
+                 ("select_workspace", {"workspaceId": selection.workspace_id})]
+        for command, args in steps:
+            if None in args.values():
+                continue
+            try:
+                await self.core.invoke(command, args)
+            except InvokeError:
+                continue  # deleted since: try what contained it
+            if command != "select_workspace":
+                await self.core.invoke("set_depth_window", view.model_dump())
+            return True
+        return False
 
     def on_app_focus(self) -> None:
         """The terminal regained focus: refresh what may have changed meanwhile (the seed's
@@ -216,6 +286,8 @@ class DataForgeApp(App[int]):
     async def on_unmount(self) -> None:
         if self._layout_timer is not None:  # a pane settings change still waiting to be saved
             self._store_layout(quiet=True)
+        if self.ready:
+            self._store_session()
         if self.core is not None and self._data_dir is not False:
             from core.dataforge.app import close_app
 

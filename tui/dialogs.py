@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
@@ -27,7 +28,7 @@ class AskDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.prompt)
+            yield Label(_plain(self.prompt))
             yield Input(self.value, placeholder=self.placeholder, id="ask-input")
             yield Label("", id="ask-error", classes="field-error")
             with Horizontal(classes="buttons"):
@@ -41,7 +42,7 @@ class AskDialog(ModalScreen[str | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        self.query_one("#ask-error", Label).update(self._error(event.value) or "")
+        self.query_one("#ask-error", Label).update(_plain(self._error(event.value) or ""))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
@@ -49,7 +50,7 @@ class AskDialog(ModalScreen[str | None]):
         text = self.query_one(Input).value
         error = self._error(text)
         if error:
-            self.query_one("#ask-error", Label).update(error)
+            self.query_one("#ask-error", Label).update(_plain(error))
             return
         self.dismiss(text)
 
@@ -67,7 +68,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.prompt)
+            yield Label(_plain(self.prompt))
             with Horizontal(classes="buttons"):
                 yield Button("Yes", variant="error", id="yes")
                 yield Button("No", id="no")
@@ -78,3 +79,8 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+def _plain(text: str | Content) -> Content:
+    """A prompt or a check's message shown as written: it may quote a name holding `[`."""
+    return text if isinstance(text, Content) else Content(text)

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
+from textual.content import Content
 from textual.widgets import Input, Label, Select, Static, Switch
 
 __all__ = ["ParamsForm", "field_kind", "humanize", "parse_value"]
@@ -122,7 +123,7 @@ class ParamsForm(Widget):
         for name, prop in self.properties.items():
             with Vertical(classes="form-row"):
                 with Horizontal(classes="form-row"):
-                    yield Label(prop.get("title") or name, classes="form-label")
+                    yield Label(Content(prop.get("title") or name), classes="form-label")  # a plugin's words
                     with Vertical(classes="form-field"):
                         yield self._field(name, prop)
                 yield Static("", id=f"error-{name}", classes="form-error -empty")
@@ -172,7 +173,7 @@ class ParamsForm(Widget):
                 # pydantic would say "unable to parse string as an integer" about nothing
                 default = prop.get("default")
                 message = "a value is required" + (f" (the default is {default})" if default is not None else "")
-            box.update(f"⚠ {humanize(message, self.properties)}" if message else "")
+            box.update(Content(f"⚠ {humanize(message, self.properties)}") if message else "")
             box.set_class(not message, "-empty")
             widget.set_class(bool(message), "-invalid")
 

@@ -76,7 +76,11 @@ class PathSuggester(Suggester):
 class ImportDialog(ModalScreen[Path | None]):
     """Ask for a LAS file to import; returns its path, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        # A shell's habit: tab completes the path (→ does too); with nothing to complete it moves on.
+        Binding("tab", "complete", "Complete", show=False, priority=True),
+    ]
 
     def __init__(self, start: str = "", *, workspace: str | None = None) -> None:
         super().__init__()
@@ -89,11 +93,18 @@ class ImportDialog(ModalScreen[Path | None]):
             yield Label(Content.from_markup(title, workspace=self.workspace or ""))
             yield Input(self.start, placeholder="path to a .las file", id="import-path",
                         suggester=PathSuggester())
-            yield Label("[dim]→ completes a file or directory name[/]", classes="import-hint")
+            yield Label("[dim]tab or → completes a file or directory name[/]", classes="import-hint")
             yield Label("", id="import-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 yield Button("Import", variant="primary", id="import")
                 yield Button("Cancel", id="cancel")
+
+    def action_complete(self) -> None:
+        field = self.query_one("#import-path", Input)
+        if field.has_focus and field.cursor_at_end and len(field._suggestion) > len(field.value):
+            field.action_cursor_right()
+        else:
+            self.focus_next()
 
     @on(Input.Changed)
     def _changed(self) -> None:

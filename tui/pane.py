@@ -31,7 +31,7 @@ from textual.widgets import Input, Static
 
 from core import Event, InvokeError, Window
 from core.dataforge.api import Selection, Settings
-from core.stores import writable
+from core.stores import derived, writable
 
 if TYPE_CHECKING:
     from core import AppHandle
@@ -131,6 +131,8 @@ class Pane(Vertical, can_focus=False):
         self._error_strip = PaneError(classes="pane-error")
         self.local_selection = writable(Selection.model_validate(self.pane_settings.get("selection") or {}))
         self.set_reactive(Pane.linked, bool(self.pane_settings.get("linked", True)))
+        self.link = writable(self.linked)
+        """`linked` as a store, so that what a pane shows can be derived from it (`followed`)."""
 
     def _checked_settings(self, saved: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """`(usable, dropped)`: the saved settings that are what `SETTINGS` says, and the keys
@@ -168,7 +170,7 @@ class Pane(Vertical, can_focus=False):
         self._error_strip.show(self.error)
         self._report_bad_settings()
         self.bind(self.window.sync("settings"), "settings")
-        self._follow_selection()
+        self.bind(self.followed(self.window.sync("selection"), self.local_selection), "selection")
         self._update_title()
         self.on_core_ready()
 
@@ -277,15 +279,11 @@ class Pane(Vertical, can_focus=False):
         self._error_strip.show(error)
 
     # ---- linked / pinned ------------------------------------------------------------
-    _selection_unsub: Callable[[], None] | None = None
-
-    def _follow_selection(self) -> None:
-        if self._selection_unsub is not None:
-            self._selection_unsub()
-            self._unsubscribers.remove(self._selection_unsub)
-        source = self.window.sync("selection") if self.linked else self.local_selection
-        self.bind(source, "selection")
-        self._selection_unsub = self._unsubscribers[-1]
+    def followed(self, shared: Any, own: Any) -> Any:
+        """A derived store of what this pane shows: `shared` (a store every window syncs)
+        while linked, `own` while pinned. One subscription for the pane's life: pinning and
+        linking switch the value, and the reactive bound to it changes only if it differs."""
+        return derived([self.link, shared, own], lambda values: values[1] if values[0] else values[2])
 
     def action_leave_field(self) -> None:
         """Escape in a text field hands the keys back to the pane (z, o, x act again);
@@ -304,19 +302,20 @@ class Pane(Vertical, can_focus=False):
 
     def action_toggle_pinned(self) -> None:
         if self.linked:
-            self.local_selection.set(self.selection)  # pin what is shown now
+            self.on_pinning()  # pin what is shown now
         self.linked = not self.linked
 
+    def on_pinning(self) -> None:
+        """Hook: about to pin — copy what is shown into the pane's own stores. Panes with
+        more linked state (the log tracks' depth window) extend it."""
+        self.local_selection.set(self.selection)
+
     def watch_linked(self, linked: bool) -> None:
+        self.link.set(linked)
         if self.window is None:
             return
-        self._follow_selection()
         self._update_title()
         self.save_settings(linked=linked, selection=self.selection.model_dump() if not linked else None)
-        self.on_linked_changed(linked)
-
-    def on_linked_changed(self, linked: bool) -> None:
-        """Hook for panes with more linked state (the log tracks' depth window)."""
 
     async def choose(self, **changes: int | None) -> None:
         """Select something: through the backend when linked, locally when pinned."""

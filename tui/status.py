@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -45,14 +46,13 @@ class StatusBar(Static):
         try:
             self.status = await self.window.invoke("get_dataforge_status")
         except InvokeError as exc:
-            self.update(f"status unavailable: {exc}")
+            self.update(Content(f"status unavailable: {exc}"))
 
     def watch_status(self, status: DataForgeStatus | None) -> None:
         if status is None:
             return
         running = status.running_executions
         run = f"  ⚙ {running} running" if running else ""
-        self.update(
+        self.update(Content.assemble(  # the data dir as written: a path may hold `[`
             f" {count(status.workspaces, 'workspace')} · {count(status.wells, 'well')} · {count(status.curves, 'curve')} · "
-            f"{status.udfs} UDFs{run}   [dim]{status.data_dir}[/]"
-        )
+            f"{status.udfs} UDFs{run}   ", (status.data_dir, "dim")))

@@ -18,7 +18,7 @@ from ..dialogs import AskDialog, ConfirmDialog
 from ..pane import Pane, register_pane
 from ..words import count
 from ..units import to_unit
-from ._text import cell, literal
+from ._text import cell
 
 __all__ = ["CurvesPane", "sparkline"]
 
@@ -177,7 +177,7 @@ class CurvesPane(Pane):
             return None
 
         name = await self.app.push_screen_wait(AskDialog(Content(f"Rename {curve.mnemonic} to"), curve.mnemonic,
-                                                         check=literal(check)))
+                                                         check=check))
         if name and name.strip() != curve.mnemonic:
             await self.invoke_as("curve-editor", "rename_curve", {"curveId": curve.id, "mnemonic": name.strip()})
 

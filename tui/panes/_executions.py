@@ -55,6 +55,9 @@ class ExecutionRow(Horizontal):
         self.query_one(Button).display = info.state == "running"
 
 
+_IDENTITY = ("name", "udf_id", "well_id", "started_at")  # what an execution's events may not carry
+
+
 @register_pane
 class ExecutionsPane(Pane):
     KIND = "executions"
@@ -73,6 +76,11 @@ class ExecutionsPane(Pane):
     async def _load(self) -> None:
         infos: list[ExecutionInfo] | None = await self.try_invoke("list_executions")
         for info in infos or []:
+            known = self._infos.get(info.id)
+            if known is not None:
+                # An event got here first. The pane listened before it asked, so the events
+                # hold every change since: theirs is the state; the list knows the names.
+                info = known.model_copy(update={k: getattr(info, k) for k in _IDENTITY})
             await self._upsert(info)
 
     async def _upsert(self, info: ExecutionInfo) -> None:

@@ -27,7 +27,6 @@ from ..dialogs import AskDialog
 from ..pane import Pane, register_pane
 from ..units import to_unit
 from ..widgets import DepthAxis, LogTrack, TrackCurve, default_scale, value_at
-from ._text import literal
 
 __all__ = ["LogTracksPane", "group_tracks", "parse_depth", "plan_tracks"]
 
@@ -151,8 +150,7 @@ class LogTracksPane(Pane):
 
     def on_core_ready(self) -> None:
         self.local_view = writable(DepthWindow.model_validate(self.pane_settings.get("view") or {}))
-        self._view_unsub = None
-        self._bind_view()
+        self.bind(self.followed(self.window.sync("depth_window"), self.local_view), "view")
         self._curves: list[TrackCurve] = []
         self._extent: tuple[float, float] | None = None
         self._step = 0.1524
@@ -166,17 +164,9 @@ class LogTracksPane(Pane):
         self.reload()
 
     # ---- which depth window this pane follows -------------------------------------------
-    def _bind_view(self) -> None:
-        if self._view_unsub is not None:
-            self._view_unsub()
-            self._unsubscribers.remove(self._view_unsub)
-        self.bind(self.window.sync("depth_window") if self.linked else self.local_view, "view")
-        self._view_unsub = self._unsubscribers[-1]
-
-    def on_linked_changed(self, linked: bool) -> None:
-        if not linked:
-            self.local_view.set(self.view)
-        self._bind_view()
+    def on_pinning(self) -> None:
+        super().on_pinning()
+        self.local_view.set(self.view)  # a pinned view starts where the shared one was
 
     # ---- data --------------------------------------------------------------------------
     def _on_curve_event(self, event) -> None:
@@ -456,7 +446,7 @@ class LogTracksPane(Pane):
                 return f"outside this well ({lo:.1f}–{hi:.1f} {unit})"
             return None
 
-        answer = await self.app.push_screen_wait(AskDialog(f"Go to depth ({unit})", "", check=literal(check)))
+        answer = await self.app.push_screen_wait(AskDialog(f"Go to depth ({unit})", "", check=check))
         if answer is None:
             return
         depth = to_unit(parse_depth(answer), unit, self._well_unit)

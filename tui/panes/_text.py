@@ -4,12 +4,11 @@ markup reads as a tag — a crash for a stray close tag, a silent restyle for `[
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
-from textual.content import Content
 
-__all__ = ["cell", "literal"]
+__all__ = ["cell"]
 
 _MARKUP_LIKE = re.compile(r"\[|:\S*?:")  # a tag (or an escape), or an emoji code such as :fire:
 
@@ -19,14 +18,3 @@ def cell(text: Any) -> Any:
     (emoji codes too), so text that could hold either becomes a `Text`; the rest (and
     anything not a str) is left as it is, as cheap to draw and to compare as before."""
     return Text(text) if isinstance(text, str) and _MARKUP_LIKE.search(text) else text
-
-
-def literal(check: Callable[[str], str | None]) -> Callable[[str], Content | None]:
-    """A dialog's `check` whose messages show as written: they quote what was typed or a
-    name, and the dialog's error label reads markup."""
-
-    def checked(text: str) -> Content | None:
-        message = check(text)
-        return None if message is None else Content(message)
-
-    return checked

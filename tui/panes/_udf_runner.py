@@ -153,6 +153,8 @@ class UdfRunnerPane(Pane):
     async def _udf_chosen(self, event: Select.Changed) -> None:
         event.stop()
         udf_id = event.value if event.value is not Select.NULL else None
+        if udf_id != self.udf_id:  # a name typed for another UDF's result is not this one's
+            self.query_one("#udf-output", Input).value = ""
         self.udf_id = udf_id
         if self.execution_id is None:
             self._status("")  # the last run's "done" is about another UDF
@@ -199,7 +201,7 @@ class UdfRunnerPane(Pane):
         options = [(Text.assemble(c.mnemonic, " ", (c.unit or "", "dim")), c.id) for c in self._curves]
         ids = {c.id for c in self._curves}
         for spec in udf.inputs:
-            hint = f"{spec.name}" + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")
+            hint = _input_hint(spec)
             before = kept.get(f"input-{spec.name}", (self.pane_settings.get("inputs") or {}).get(spec.name))
             if spec.aliases:
                 select = Select([("auto (match by mnemonic)", _AUTO), *options],
@@ -263,6 +265,7 @@ class UdfRunnerPane(Pane):
         self.check = check
 
     def watch_check(self, check: UdfCheck | None) -> None:
+        self._show_matches(check)
         forms = self.query(ParamsForm)
         if forms:
             forms.first().show_errors(check.param_errors if check else {})
@@ -287,6 +290,27 @@ class UdfRunnerPane(Pane):
         box.update(message)
         box.set_class(check is not None and not check.ok, "-error")
         self._update_buttons()
+
+    def _show_matches(self, check: UdfCheck | None) -> None:
+        """Under each input left on "auto", the curve the backend matched ("→ GR_1"), or
+        that none matches: auto must never hide which curve a run will read."""
+        udf = self._udfs.get(self.udf_id or "")
+        if udf is None:
+            return
+        names = {c.id: c.mnemonic for c in self._curves}
+        for spec in udf.inputs:
+            select = next(iter(self.query(f"#input-{spec.name}").results(Select)), None)
+            labels = select.parent.query(Label) if select is not None and select.parent is not None else ()
+            if not spec.aliases or not labels:  # not an auto input, or its row is being rebuilt
+                continue
+            label = labels.first()
+            matched = (check.inputs if check else {}).get(spec.name)
+            if select.value != _AUTO or check is None:
+                label.update(Content(_input_hint(spec)))
+            elif matched in names:
+                label.update(Content.assemble(_input_hint(spec), "\n", (f"→ {names[matched]}", "dim")))
+            elif spec.name in check.input_errors:
+                label.update(Content.assemble(_input_hint(spec), "\n", ("→ no match", "red")))
 
     # ---- running ----------------------------------------------------------------------
     def _update_buttons(self) -> None:
@@ -369,3 +393,8 @@ class UdfRunnerPane(Pane):
                               self.action_run),
                 SystemCommand(f"Cancel UDF run ({self.pane_id})", "Stop the running UDF",
                               self.action_cancel)]
+
+
+def _input_hint(spec: Any) -> str:
+    """'GR (GR, GAMMA, SGR, CGR)': an input's name and the first mnemonics it matches."""
+    return spec.name + (f" ({', '.join(spec.aliases[:4])})" if spec.aliases else "")

@@ -14,7 +14,6 @@ from core.dataforge.models import WorkspaceInfo
 from ..dialogs import AskDialog
 from ..pane import Pane, register_pane
 from ..words import count
-from ._text import literal
 
 __all__ = ["WorkspacesPane"]
 
@@ -83,6 +82,6 @@ class WorkspacesPane(Pane):
                 return f"a workspace named {same!r} already exists"
             return None
 
-        name = await self.app.push_screen_wait(AskDialog("New workspace name", check=literal(check)))
+        name = await self.app.push_screen_wait(AskDialog("New workspace name", check=check))
         if name:
             await self.try_invoke("create_workspace", {"name": name.strip()})
