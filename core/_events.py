@@ -54,6 +54,24 @@ except ImportError:  # pragma: no cover - another asyncio: every step runs in it
     _enter_task = _leave_task = None
 _current_task = asyncio.current_task
 _coro_send = types.CoroutineType.send  # unbound: no bound method made per step
+_DONE = object()  # what a stepper yields when the handler it ran has returned
+
+
+@types.coroutine
+def _stepper() -> Any:
+    """Runs the handler coroutines it is sent, one after another, inline in `send`: one that
+    returns makes `send` return `_DONE` (no StopIteration raised and caught per call: half
+    the cost of stepping each handler by hand); one that suspends makes it return what the
+    handler waits on, and the stepper, still inside that handler, goes to the host task."""
+    while True:
+        yield from (yield _DONE)
+
+
+def _new_stepper() -> Callable[[Any], Any]:
+    """A primed stepper's `send`."""
+    stepper = _stepper()
+    stepper.send(None)
+    return stepper.send
 
 log = logging.getLogger("core.events")
 
@@ -260,12 +278,15 @@ class _Resumed(_Driven):
 
     def _step(self, fn: Callable[[Any], Any], arg: Any) -> Any:
         try:
-            return fn(arg)
+            yielded = fn(arg)
         except StopIteration:
             raise StopIteration from None
         except Exception as exc:
             self.bus._report(self.lst, self.ev, exc)
             raise StopIteration from None
+        if yielded is _DONE:  # a stepper's handler returned
+            raise StopIteration
+        return yielded
 
 
 class _Started(_Driven):
@@ -333,6 +354,7 @@ class EventBus:
         self._inbox_lock = threading.Lock()
         self._inbox_scheduled = False
         self._busy: set[_Listener] = set()  # async listeners with a call under way
+        self._step_send = _new_stepper()  # steps idle async listeners' handlers inline
         self._quiet: asyncio.Future | None = None  # drain() waits on it
         self._timers = 0
         self._coalesce_keys: dict[str, Callable[[Any], Any] | None] = {}
@@ -541,7 +563,7 @@ class EventBus:
     def _deliver_async(self, asyncs, name, payload, target, source, predicate, seq, loop) -> None:
         everyone = target is _ANY and predicate is None
         mine = None
-        enter, leave, send = _enter_task, _leave_task, _coro_send
+        enter, leave = _enter_task, _leave_task
         for lst in asyncs:
             if not lst.alive or not (everyone or lst.accepts(target, predicate)):
                 continue
@@ -559,28 +581,30 @@ class EventBus:
                 self._enqueue(lst, mine)
             elif lst.host is None or _enter_task is None:
                 self._step(lst, mine, loop)
-            else:  # _step, inlined: the hot path of every async listener
+            else:  # _step, inlined and run by the stepper: the hot path of every async listener
                 host = lst.host
                 lst.running = True
                 enter(loop, host)
+                step = self._step_send
                 try:
-                    coro = lst.fn(mine)
-                    yielded = lst.ctx.run(send, coro, None)
-                except StopIteration:
-                    leave(loop, host)
-                    lst.running = False
-                    if lst.queue:
-                        self._run_host(lst)
-                    continue
+                    yielded = lst.ctx.run(step, lst.fn(mine))
                 except (Exception, asyncio.CancelledError) as exc:
                     leave(loop, host)
+                    self._step_send = _new_stepper()  # the handler's error ended this one
                     self._report(lst, mine, exc)
                     lst.running = False
                     if lst.queue:
                         self._run_host(lst)
                     continue
                 leave(loop, host)
-                lst.handoff = (mine, coro, yielded)
+                if yielded is _DONE:
+                    lst.running = False
+                    if lst.queue:
+                        self._run_host(lst)
+                    continue
+                # Suspended: the stepper is inside the handler; the host finishes it.
+                self._step_send = _new_stepper()
+                lst.handoff = (mine, step.__self__, yielded)
                 self._run_host(lst)
 
     # ---- async delivery (one call at a time per listener, FIFO, as its host task) ----
