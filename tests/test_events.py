@@ -273,6 +273,44 @@ async def test_failing_listener_is_isolated_and_reported_once(caplog):
     assert "kaput" in caplog.text
 
 
+async def test_async_handlers_that_raise_before_or_after_suspending_leave_the_rest_running():
+    """Idle handlers are stepped inline by one shared stepper: a handler that raises ends
+    it (a new one takes over), one that suspends takes it to its host task — neither may
+    cost another listener an event, nor its order."""
+    app = Builder().build()
+    got: dict[str, list[int]] = {"a": [], "b": [], "c": []}
+    errors = []
+
+    def counter(name):
+        async def handler(ev):
+            got[name].append(ev.payload)
+        return handler
+
+    async def raises_at_once(ev):
+        raise ValueError(f"at once {ev.payload}")
+
+    async def raises_later(ev):
+        await asyncio.sleep(0)
+        raise KeyError(f"later {ev.payload}")
+
+    async def suspends(ev):
+        await asyncio.sleep(0)
+        got["c"].append(ev.payload)
+
+    app.listen("x", counter("a"))
+    app.listen("x", raises_at_once)
+    app.listen("x", raises_later)
+    app.listen("x", suspends)
+    app.listen("x", counter("b"))
+    app.listen("listener-error", lambda ev: errors.append(ev.payload["error"]))
+    for i in range(5):
+        app.emit("x", i)
+    await app.drain()
+    assert got == {"a": list(range(5)), "b": list(range(5)), "c": list(range(5))}
+    assert sorted(errors) == sorted([f"ValueError: at once {i}" for i in range(5)]
+                                    + [f"KeyError: 'later {i}'" for i in range(5)])
+
+
 async def test_once_and_unlisten_are_idempotent():
     app = Builder().build()
     got = []
