@@ -38,6 +38,7 @@ from . import layout as L
 from .import_dialog import ImportDialog
 from .ipc_recorder import IpcRecorder
 from .pane import PANE_KINDS, Pane, first_control
+from .samples import SampleCache
 from .panes import register_all
 from .status import StatusBar
 
@@ -151,6 +152,7 @@ class DataForgeApp(App[int]):
         self._layout_timer: Timer | None = None
         self._session_timer: Timer | None = None
         self._importing: list[str] = []  # names of the files being imported
+        self.samples = SampleCache()  # curve samples read, for every pane (a split remounts them all)
         self._import_dir: Path | None = None  # where the last import came from
 
     # ---- start-up -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -104,7 +105,8 @@ class CurvesPane(Pane):
         self._curves = {c.id: c for c in curves}
         self._fill(table, curves, {})
         self._set_count(count(len(curves), "curve"))
-        profiles = await asyncio.gather(*(self._profile(c.id) for c in curves))
+        profiles = await asyncio.gather(*(self.app.samples.profile(c, partial(self._profile, c.id))
+                                          for c in curves))
         if self._loaded_for == well:
             self._fill(table, curves, dict(zip((c.id for c in curves), profiles)))
 
@@ -115,9 +117,9 @@ class CurvesPane(Pane):
     def title_details(self) -> list[str]:
         return [self._count] if getattr(self, "_count", "") else []
 
-    async def _profile(self, curve_id: int) -> str:
+    async def _profile(self, curve_id: int) -> str | None:
         data = await self.try_invoke("get_curve_data", {"curveId": curve_id, "maxPoints": 48})
-        return sparkline(list(data.values)) if data is not None else ""
+        return sparkline(list(data.values)) if data is not None else None
 
     def _fill(self, table: DataTable, curves: list[CurveInfo], profiles: dict[int, str]) -> None:
         cursor = table.cursor_row
@@ -130,7 +132,7 @@ class CurvesPane(Pane):
             base = _num(to_unit(c.max_depth, well_unit, unit)) if c.max_depth is not None else "—"
             name = Text.assemble((c.mnemonic, "bold"), (" ƒ", "cyan") if c.is_computed else "")
             table.add_row(name, cell(c.unit or ""), top, base, f"{c.sample_count:,}", _pct(c.null_count, pct),
-                          _num(c.min), _num(c.max), _num(c.mean), profiles.get(c.id, ""), key=str(c.id))
+                          _num(c.min), _num(c.max), _num(c.mean), profiles.get(c.id) or "", key=str(c.id))
         if curves:
             selected = self.selection.curve_id
             row = next((i for i, c in enumerate(curves) if c.id == selected), min(cursor, len(curves) - 1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import partial
 
 import numpy as np
 from textual import on, work
@@ -200,11 +201,12 @@ class LogTracksPane(Pane):
         self._step = abs(well.step or 0.0) or self._step  # LAS steps may be negative
         groups, hidden = plan_tracks(curves)
         data = {}
+        samples = self.app.samples  # what another pane (or this one, before a split) read
         for _, members in groups:
             for c in members:
-                d = await self.try_invoke("get_curve_data", {"curveId": c.id})
-                if d is not None:
-                    data[c.id] = (np.asarray(d.depths, dtype=float), np.asarray(d.values, dtype=float))
+                arrays = await samples.get(c, partial(self.try_invoke, "get_curve_data", {"curveId": c.id}))
+                if arrays is not None:
+                    data[c.id] = arrays
         if self.selection.well_id != well_id:
             return
         await area.query(LogTrack).remove()
