@@ -115,6 +115,27 @@ async def test_cancel_from_the_executions_pane_leaves_no_curve(tmp_path):
         assert app.query_one("#curves-1").query_one(DataTable).row_count == demo["well"].curve_count
 
 
+async def test_the_executions_pane_cancels_with_a_key_too(tmp_path):
+    app = make_app(tmp_path, RUN_LAYOUT)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        demo = await select_demo(pilot, 0)
+        runner, gate, execution = await start_held_run(app, pilot, click=False)
+        executions = app.query_one("#executions-1")
+        executions.query_one("#exec-list").focus()
+        await pilot.press("c")
+        gate.set()
+        await wait_until(lambda: runner.execution_id is None, pilot=pilot)
+        await settle(pilot)
+        assert executions.query_one(f"#exec-{execution}").info.state == "cancelled"
+        assert len(await app.core.invoke("list_curves", {"wellId": demo["well"].id})) == demo["well"].curve_count
+        await pilot.press("c")  # nothing left running: said, not silently ignored
+        await settle(pilot)
+        assert any("Nothing is running" in n.message for n in app._notifications)
+        assert any(c.title.startswith("Cancel run (executions-1)")
+                   for c in app.get_system_commands(app.screen))
+
+
 async def test_a_run_that_ends_before_execute_udf_answers_is_still_seen_as_done(tmp_path):
     # A key binding runs `action_run` outside the pane's queue, so the pane may handle the
     # execution's end event before `execute_udf` has returned its id to the runner.

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Label, ProgressBar, Static
@@ -62,6 +63,10 @@ _IDENTITY = ("name", "udf_id", "well_id", "started_at")  # what an execution's e
 class ExecutionsPane(Pane):
     KIND = "executions"
     TITLE = "Executions"
+    BINDINGS = [
+        Binding("c", "cancel_run", "Cancel run",
+                tooltip="Cancel the run whose row has the focus, else the newest one running"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(Static("[dim]No executions yet. Run a UDF from a UDF runner pane.[/]",
@@ -120,3 +125,17 @@ class ExecutionsPane(Pane):
     async def _cancel(self, event: Button.Pressed) -> None:
         row = next(a for a in event.button.ancestors if isinstance(a, ExecutionRow))
         await self.try_invoke("cancel_execution", {"executionId": row.info.id})
+
+    async def action_cancel_run(self) -> None:
+        """The keyboard's Cancel: the focused row's run, else the newest still running."""
+        focused = self.app.focused
+        row = next((a for a in (focused.ancestors_with_self if focused else ()) if isinstance(a, ExecutionRow)), None)
+        if row is None or row.info.state != "running":
+            running = [info for info in self._infos.values() if info.state == "running"]
+            if not running:
+                self.notify("Nothing is running.", title=self.TITLE, severity="warning")
+                return
+            target = max(running, key=lambda info: info.started_at).id
+        else:
+            target = row.info.id
+        await self.try_invoke("cancel_execution", {"executionId": target})
