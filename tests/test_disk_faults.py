@@ -580,3 +580,26 @@ async def test_finished_executions_leave_no_open_connections(app):
     assert len(db._connections) <= conns + 2
     assert fds() <= fd_count + 6
     assert await app.invoke("create_workspace", {"name": "still writable"})
+
+
+async def test_settings_on_a_full_disk_fail_clearly_change_nothing_then_succeed(app, monkeypatch):
+    from core.dataforge import context
+
+    data_dir = Path(app.state(DataForge).data_dir)
+    before = await app.invoke("get_settings")
+    saved = (data_dir / "settings.json").read_bytes() if (data_dir / "settings.json").exists() else None
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(context.os, "fsync", full)
+    with pytest.raises(CommandFailed) as caught:
+        await app.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
+    assert "No space left on device" in str(caught.value)
+    assert await app.invoke("get_settings") == before  # no window saw a change that was not kept
+    now = (data_dir / "settings.json").read_bytes() if (data_dir / "settings.json").exists() else None
+    assert now == saved
+    assert not list(data_dir.glob(".settings-*"))  # no temp file left behind
+    monkeypatch.undo()
+    after = await app.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
+    assert after.depth_unit == "ft" and '"ft"' in (data_dir / "settings.json").read_text()

@@ -8,6 +8,7 @@ running happens in the task thread with progress and cancellation.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -85,9 +86,16 @@ class DataForge:
         """Atomically: a crash mid-write leaves the previous settings."""
         path = Path(self.data_dir) / "settings.json"
         fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=".settings-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(settings.model_dump_json(indent=1))
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(settings.model_dump_json(indent=1))
+                fh.flush()
+                os.fsync(fh.fileno())  # the rename must not land before the bytes (power loss)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # a full disk leaves no .settings-*.json behind
+            raise
 
     def default_workspace_id(self) -> int:
         workspaces = self.db.list_workspaces()
