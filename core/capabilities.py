@@ -434,8 +434,8 @@ class Acl:
         known = set(commands)
         out = []
         comp = self._compiled
-        owners = [(f"capability {c.identifier!r}", c.permissions) for c in self._caps]
-        owners += [(f"permission set {s.identifier!r}", s.permissions) for s in comp.sets.values()]
+        owners = [(comp._where("capability", c.identifier), c.permissions) for c in self._caps]
+        owners += [(comp._where("set", s.identifier), s.permissions) for s in comp.sets.values()]
         for owner, perms in owners:
             for perm in perms:
                 parsed = _parse_permission_safe(perm)

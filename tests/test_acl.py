@@ -210,6 +210,94 @@ async def test_a_broken_override_falls_back_to_the_shipped_defaults(tmp_path):
         close_app(app)
 
 
+# ---- overrides in the data dir, on the real app ---------------------------------------------
+READ_ONLY_PANES_WITHOUT_LOG_TRACKS = '''
+[[capabilities]]
+identifier = "dataforge-read-only-panes"
+description = "Replaces the shipped capability of that name: log tracks are no longer read-only."
+windows = ["wells-*", "curves-*", "event-log-*", "status-bar"]
+permissions = ["dataforge:read-only", "deny-create_workspace", "deny-import_las"]
+'''
+EXTRA = {"capabilities": [
+    {"identifier": "log-tracks-delete", "windows": ["log-tracks-*"], "permissions": ["allow-delete_curve"]},
+    # deny still wins: the (overridden) read-only capability denies curves-* delete_curve
+    {"identifier": "curves-delete", "windows": ["curves-*"], "permissions": ["allow-delete_curve"]},
+    # and an override can take away what the defaults allow
+    {"identifier": "runner-no-execute", "windows": ["udf-runner-*"], "permissions": ["deny-execute_udf"]},
+]}
+
+
+async def _a_demo_curve(app):
+    ws = (await app.invoke("list_workspaces"))[0]
+    well = (await app.invoke("list_wells", {"workspaceId": ws.id}))[0]
+    return well, (await app.invoke("list_curves", {"wellId": well.id}))
+
+
+async def test_a_capability_file_in_the_data_dir_overrides_the_shipped_one(tmp_path, caplog):
+    data = tmp_path / "data"
+    (data / "capabilities").mkdir(parents=True)
+    (data / "capabilities" / "panes.toml").write_text(READ_ONLY_PANES_WITHOUT_LOG_TRACKS)
+    (data / "capabilities" / "extra.json").write_text(json.dumps(EXTRA))
+    app = build_app(data, watch=False)  # what the TUI and the CLI call
+    try:
+        assert app.acl.origin("dataforge-read-only-panes") == data / "capabilities" / "panes.toml"
+        well, curves = await _a_demo_curve(app)
+        log_tracks, runner = app.create_window("log-tracks-1"), app.create_window("udf-runner-1")
+        # granted by the override: a log-tracks window deletes a curve
+        await log_tracks.invoke("delete_curve", {"curveId": curves[0].id})
+        after = await app.invoke("list_curves", {"wellId": well.id})
+        assert [c.id for c in after] == [c.id for c in curves[1:]]
+        # deny still wins over allow: curves-* is allowed by curves-delete, denied by read-only
+        with pytest.raises(PermissionDenied, match=r"Command delete_curve not allowed by ACL for window "
+                                                    r"'curves-1' .*denied by dataforge-read-only-panes"):
+            await app.create_window("curves-1").invoke("delete_curve", {"curveId": curves[1].id})
+        # denied by the override, allowed by the defaults: nothing runs
+        with pytest.raises(PermissionDenied, match=r"Command execute_udf not allowed by ACL for window "
+                                                    r"'udf-runner-1' .*denied by runner-no-execute"):
+            await runner.invoke("execute_udf", {"request": {"udf_id": "vsh_gr", "well_id": well.id}})
+        assert await app.invoke("list_executions") == []
+        assert await app.invoke("list_curves", {"wellId": well.id}) == after
+        # what the override leaves alone stays as shipped
+        assert await runner.invoke("list_udfs")
+        with pytest.raises(PermissionDenied):
+            await log_tracks.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
+        await app.create_window("curve-editor").invoke("delete_curve", {"curveId": curves[1].id})
+    finally:
+        close_app(app)
+    assert "capability overrides ignored" not in caplog.text and "unregistered" not in caplog.text
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("mine.json", "{oops", "cannot read capabilities from"),
+    ("mine.toml", "identifier = \"x\"\nwindows = [\"log-tracks-*\"\npermissions = []\n",
+     "cannot read capabilities from"),
+    ("mine.json", json.dumps({"identifier": "x", "windows": ["log-tracks-*"],
+                              "permissions": ["dataforge:nope"]}), "unknown permission 'dataforge:nope'"),
+    ("mine.json", json.dumps({"identifier": "x", "windows": ["log-tracks-*"], "permissions": "allow-delete_curve"}),
+     "permissions: Input should be a valid list"),
+    # well-formed, but the command does not exist: a typo would silently grant nothing
+    ("mine.json", json.dumps({"identifier": "x", "windows": ["log-tracks-*"],
+                              "permissions": ["allow-delet_curve"]}), "allow-delet_curve"),
+])
+async def test_a_malformed_override_is_a_warning_naming_the_file(tmp_path, caplog, name, content, problem):
+    data = tmp_path / "data"
+    (data / "capabilities").mkdir(parents=True)
+    bad = data / "capabilities" / name
+    bad.write_text(content)
+    caplog.set_level("WARNING")
+    app = build_app(data, watch=False)  # never raises: the shipped defaults are the safe side
+    try:
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any(str(bad) in w and problem in w for w in warnings), warnings
+        _, curves = await _a_demo_curve(app)
+        log_tracks = app.create_window("log-tracks-1")
+        with pytest.raises(PermissionDenied):  # the shipped defaults hold
+            await log_tracks.invoke("delete_curve", {"curveId": curves[0].id})
+        assert await log_tracks.invoke("list_workspaces")
+    finally:
+        close_app(app)
+
+
 def test_answers_are_cached_per_window_and_command():
     acl = load_capabilities(paths.capabilities_dir())
     assert acl.rules("curves-1").commands == {}

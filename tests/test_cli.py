@@ -191,3 +191,41 @@ def test_export_says_which_mnemonics_a_las_file_cannot_hold(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("GR.X written as GR_X") == 1
     assert "GR_X" in (tmp_path / "sub.las").read_text()
+
+
+def test_export_refuses_to_overwrite_a_file_unless_forced(tmp_path):
+    help_text = " ".join(run(tmp_path, "export", "--help").stdout.split())
+    assert "--force overwrite FILE if it already exists" in help_text
+    wells = json.loads(run(tmp_path, "invoke", "list_wells", '{"workspaceId": 1}').stdout)
+    well = str(wells[0]["id"])
+    target = tmp_path / "out.las"
+    target.write_text("precious\n")
+    target.chmod(0o640)
+    for args in ((), ("--curves", "GR")):
+        out = run(tmp_path, "export", well, str(target), *args)
+        assert out.returncode == 1, out.stderr
+        assert out.stderr == (f"dataforge: {target} already exists: not exported; "
+                              f"use --force to overwrite it\n")
+        assert out.stdout == ""
+        assert target.read_text() == "precious\n"  # untouched
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.las")] == []  # no temp file left
+    out = run(tmp_path, "export", well, str(target), "--force")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(target)
+    assert [c.mnemonic for c in lasio.read(str(target)).curves][:2] == ["DEPT", "GR"]
+    assert target.stat().st_mode & 0o777 == 0o640  # replaced in place, its permissions kept
+    # a folder in the way is never "overwritten"
+    folder = tmp_path / "folder.las"
+    folder.mkdir()
+    out = run(tmp_path, "export", well, str(folder))
+    assert out.returncode == 1 and out.stderr == f"dataforge: {folder} is a folder: not exported\n"
+
+
+def test_a_broken_capability_override_is_one_line_naming_the_file(tmp_path):
+    (tmp_path / "capabilities").mkdir()
+    bad = tmp_path / "capabilities" / "mine.json"
+    bad.write_text("{oops")
+    out = run(tmp_path, "invoke", "list_workspaces")  # the shipped defaults hold; the CLI is trusted
+    assert out.returncode == 0 and json.loads(out.stdout)
+    assert out.stderr.count("\n") == 1 and f"cannot read capabilities from {bad}:" in out.stderr, out.stderr
+    assert "capability overrides ignored" in out.stderr

@@ -1,16 +1,27 @@
-"""Crash safety: a process killed (SIGKILL) in the middle of an import or of saving a curve
-leaves a sound database with nothing partial in it.
+"""Crash safety: a process killed (SIGKILL) in the middle of an import or of a UDF save leaves
+a sound database with nothing partial in it.
 
-A child process imports a big synthetic LAS file, or saves curves, in a loop, and prints a
-line from *inside* each write transaction (before each curve row is inserted) and one after
-each commit. The parent kills it a random 0–2 ms after a randomly chosen in-transaction line,
-so the kills land between the well row and its curves, between curves, or around the commit.
-After every kill: `integrity_check` is ok, every well has all its curves with full-length
-samples and the right values, and every write the child reported committed is there.
+Both writes go through the real app (`build_app` + `invoke`): the worker either imports a big
+synthetic LAS file with `import_las`, in a loop, or runs a real UDF execution (`execute_udf`,
+then waits for the task that saves its result curve), in a loop. It prints a line from *inside*
+each write transaction (before each curve row is inserted) and one after each commit. The
+parent kills it a random 0–2 ms after a randomly chosen in-transaction line, so the kills land
+between the well row and its curves, between curves, in the middle of a 1.6 MB result curve,
+or around the commit. After every kill: `integrity_check` is ok, every well has all its curves
+with full-length samples and the right values, every saved UDF result is there with all its
+samples or not at all, and every write the worker reported committed is there. A second test
+stops the worker inside its open transaction (a curve row written, the write lock held), kills
+it there, and writes to the same data dir again at once.
+
+Workers are forked from a long-lived "zygote" process that has imported the app once (and
+opened nothing: each worker builds its own app and database connection after the fork), so
+20 kills per mode cost the writes, not 40 interpreter start-ups. A worker is an ordinary
+process of its own; the SIGKILL is the parent's `os.kill`, as before.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import random
@@ -24,49 +35,83 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.dataforge.app import build_app, close_app
 from core.dataforge.db import Database
 from core.dataforge.paths import ensure_data_dir
+from core.tasks import TaskManager
 
 ROOT = Path(__file__).resolve().parents[1]
-ROWS, N_CURVES = 30_000, 8  # the LAS file: ~2.2 MB, ~0.15 s to parse, ~5 ms to write
-SAVE_N = 200_000  # samples per saved curve: a 1.6 MB blob
-KILLS_PER_MODE = 10
+ROWS, N_CURVES = 30_000, 8  # the import LAS file: ~2.2 MB, ~0.3 s to import, ~5 ms to write
+SAVE_N = 200_000  # samples of the well the UDF runs on: each result curve is a 1.6 MB blob
+UDF = "vsh_gr"  # deterministic: every run on the well gives the same values
+KILLS_PER_MODE = 20
 
-CHILD = r"""
+ZYGOTE = r"""
+import asyncio
+import os
 import sys
+import threading
+import traceback
 from pathlib import Path
 
-import numpy as np
-
+from core.dataforge.app import build_app
 from core.dataforge.db import Database
-from core.dataforge.las_io import import_las
+from core.tasks import TaskManager
 
-root, mode, arg = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-db = Database(root)
 insert = Database._insert_curve
+hold, inserted = 0, 0
+
+
+def say(word):  # one write(2) of a whole line: a kill never leaves half a line in the pipe
+    os.write(1, (word + "\n").encode())
 
 
 def announced_insert(self, conn, well_id, row, provenance):
-    print("txn", flush=True)  # inside the write transaction, before this curve's row
-    return insert(self, conn, well_id, row, provenance)
+    global inserted
+    say("txn")  # inside the write transaction, before this curve's row
+    curve_id = insert(self, conn, well_id, row, provenance)
+    inserted += 1
+    if inserted == hold:  # keep the transaction open, its rows written, until the SIGKILL
+        say("held")
+        threading.Event().wait()
+    return curve_id
 
 
 Database._insert_curve = announced_insert
-print("ready", flush=True)
-if mode == "import":
-    ws_id = db.list_workspaces()[0].id
+
+
+async def work(root, mode, args):
+    app = build_app(root, demo=False, watch=False)  # the database is opened after the fork
+    say(f"ready {os.getpid()}")
+    if mode == "import":
+        las, ws_id = args
+        while True:
+            await app.invoke("import_las", {"path": las, "workspaceId": int(ws_id)})
+            say("done")
+    well_id, udf_id = args
+    tasks = app.state(TaskManager)
     while True:
-        import_las(db, Path(arg), ws_id)
-        print("done", flush=True)
-else:
-    well_id, run = int(arg), int(sys.argv[4])
-    n = db.get_depths(well_id).size
-    k = 0
-    while True:
-        k += 1
-        db.save_curve(well_id, f"S{run}_{k}", "", "", np.arange(n, dtype=float) + 1e6 * k,
-                      {"run": run, "k": k})
-        print("done", flush=True)
+        started = await app.invoke("execute_udf", {"request": {"udf_id": udf_id,
+                                                               "well_id": int(well_id)}})
+        info = await tasks.wait(started.execution_id, timeout=60)  # the task saves the curve
+        if info.state != "completed":
+            raise RuntimeError(f"execution {info.state}: {info.error}")
+        say("done")
+
+
+for line in sys.stdin:  # one request a line: fork a worker, report how it ended
+    root, mode, hold, *args = line.rstrip("\n").split("\t")
+    hold = int(hold)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            asyncio.run(work(Path(root), mode, args))
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+        os._exit(1)  # a worker ends only by the parent's SIGKILL: anything else is a failure
+    _, status = os.waitpid(pid, 0)
+    say(f"reaped {status}")
 """
 
 
@@ -88,6 +133,44 @@ def _big_las(path: Path) -> dict[str, np.ndarray]:
     return expected
 
 
+def _save_las(path: Path) -> None:
+    """A long well with a gamma ray (`SAVE_N` samples, a few nulls) for the UDF to run on."""
+    i = np.arange(SAVE_N)
+    gr = np.char.mod("%.4f", 75 + 45 * np.sin(i / 37.0))
+    gr[i % 1009 == 0] = "-999.25"
+    dept = np.char.mod("%.4f", 1000.0 + 0.1524 * i)
+    path.write_text("~VERSION INFORMATION\n VERS. 2.0 :\n WRAP. NO :\n~WELL INFORMATION\n"
+                    " STRT.M 1000.0 :\n NULL. -999.25 :\n WELL. SAVE-1 :\n~CURVE INFORMATION\n"
+                    " DEPT.M : depth\n GR.GAPI : gamma ray\n~A\n"
+                    + "\n".join(f"{d} {g}" for d, g in zip(dept, gr)) + "\n")
+
+
+async def _execute(app, well_id: int) -> None:
+    started = await app.invoke("execute_udf", {"request": {"udf_id": UDF, "well_id": well_id}})
+    info = await app.state(TaskManager).wait(started.execution_id, timeout=60)
+    assert info.state == "completed", info.error
+
+
+async def _setup_saves(root: Path, las: Path) -> tuple[int, np.ndarray]:
+    """Through the app: import the long well, run the UDF once. Returns the well id and the
+    values every later run must save (the reference result's samples)."""
+    app = build_app(root, demo=False, watch=False)
+    try:
+        ws = await app.invoke("create_workspace", {"name": "Saves"})
+        well = (await app.invoke("import_las", {"path": str(las), "workspaceId": ws.id})).well
+        await _execute(app, well.id)
+        (result,) = [c for c in await app.invoke("list_curves", {"wellId": well.id}) if c.is_computed]
+    finally:
+        close_app(app)
+    db = Database(root)
+    try:
+        reference = db.get_samples(result.id)
+    finally:
+        db.close()
+    assert reference.size == SAVE_N and np.isfinite(reference).sum() > SAVE_N // 2
+    return well.id, reference
+
+
 def _pump(proc: subprocess.Popen) -> queue.Queue:
     lines: queue.Queue = queue.Queue()
 
@@ -100,31 +183,69 @@ def _pump(proc: subprocess.Popen) -> queue.Queue:
     return lines
 
 
-def _kill_mid_write(root: Path, args: list[str], nth_txn: int, delay: float) -> tuple[int, str]:
-    """Run the child until its `nth_txn` in-transaction line, kill it `delay` s later.
-    Returns (commits the child reported, its last line)."""
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(root), *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
-    lines = _pump(proc)
+class _Zygote:
+    """The process workers are forked from (see the module docstring)."""
+
+    def __init__(self, tmp_path: Path, name: str) -> None:
+        self.err_path = tmp_path / f"zygote-{name}.stderr"
+        self._err = self.err_path.open("w")
+        self.proc = subprocess.Popen([sys.executable, "-c", ZYGOTE], cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.lines = _pump(self.proc)
+
+    def stderr(self) -> str:
+        return self.err_path.read_text()
+
+    def __enter__(self) -> "_Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.proc.stdin.close()  # end of requests: the zygote exits
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc.stdout.close()
+            self._err.close()
+
+
+def _kill_mid_write(zygote: _Zygote, args: list[str], nth_txn: int, delay: float, *,
+                    hold: bool = False) -> tuple[int, str]:
+    """Start a worker; kill it `delay` s after its `nth_txn` in-transaction line. With `hold`,
+    the worker stops after writing that curve row, in the open transaction, until killed.
+    Returns (commits the worker reported, its last line)."""
+    root, mode, *rest = args
+    word = "held" if hold else "txn"
+    zygote.proc.stdin.write("\t".join([root, mode, str(nth_txn if hold else 0), *rest]) + "\n")
+    zygote.proc.stdin.flush()
     seen: list[str] = []
+    pid = None
     try:
-        while seen.count("txn") < nth_txn:
-            line = lines.get(timeout=60)
-            assert line is not None, f"the child ended early: {proc.stderr.read()}"
-            seen.append(line)
+        while seen.count(word) < (1 if hold else nth_txn):
+            line = zygote.lines.get(timeout=60)
+            assert line is not None and not line.startswith("reaped "), (
+                f"the worker ended early ({line}): {zygote.stderr()}")
+            if line.startswith("ready "):
+                pid = int(line.split()[1])
+            else:
+                seen.append(line)
         if delay:
             time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    while (line := lines.get(timeout=30)) is not None:  # what it printed before dying
+        os.kill(pid, signal.SIGKILL)  # not reaped yet (the zygote waits for it): still ours
+    except BaseException:
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        raise
+    while not (line := zygote.lines.get(timeout=30)).startswith("reaped "):  # what it printed before dying
         seen.append(line)
-    proc.stdout.close()
-    proc.stderr.close()
+    status = int(line.split()[1])
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (status, zygote.stderr())
     return seen.count("done"), seen[-1]
 
 
@@ -151,21 +272,18 @@ def test_sigkill_during_imports_and_saves_leaves_nothing_partial(tmp_path):
     setup = Database(import_root)
     ws = setup.create_workspace("Crash")
     setup.close()
-    setup = Database(save_root)
-    base, _ = setup.add_well(setup.create_workspace("Saves").id, {"name": "BASE"},
-                             np.arange(SAVE_N, dtype=float), [("GR", "", "", np.ones(SAVE_N))])
-    setup.close()
     plans = {
         "import": [(rng.randint(1, 2 * N_CURVES), rng.uniform(0, 0.002)) for _ in range(KILLS_PER_MODE)],
         "save": [(rng.randint(1, 3), rng.uniform(0, 0.002)) for _ in range(KILLS_PER_MODE)],
     }
     last_lines: list[str] = []
     errors: list[BaseException] = []
-    committed = {"import": 0, "save": 0}
+    committed = {"import": 0, "save": 1}  # the setup's reference run
 
-    def imports():
+    def imports(zygote):
         for nth, delay in plans["import"]:
-            done, last = _kill_mid_write(import_root, ["import", str(las)], nth, delay)
+            done, last = _kill_mid_write(zygote, [str(import_root), "import", str(las), str(ws.id)],
+                                         nth, delay)
             last_lines.append(last)
             committed["import"] += done
             db = _check_sound(import_root)
@@ -183,61 +301,91 @@ def test_sigkill_during_imports_and_saves_leaves_nothing_partial(tmp_path):
             finally:
                 db.close()
 
-    def saves():
-        for run, (nth, delay) in enumerate(plans["save"]):
-            done, last = _kill_mid_write(save_root, ["save", str(base.id), str(run)], nth, delay)
+    def saves(zygote):
+        save_las = tmp_path / "save.las"
+        _save_las(save_las)
+        well_id, reference = asyncio.run(_setup_saves(save_root, save_las))  # while imports run
+        for nth, delay in plans["save"]:
+            done, last = _kill_mid_write(zygote, [str(save_root), "save", str(well_id), UDF], nth, delay)
             last_lines.append(last)
-            db = _check_sound(save_root)
+            db = _check_sound(save_root)  # every curve full length, the old ones included
             try:
-                saved = [c for c in db.list_curves(base.id) if c.is_computed]
+                saved = [c for c in db.list_curves(well_id) if c.is_computed]
                 assert committed["save"] + done <= len(saved) <= committed["save"] + done + 1
                 committed["save"] = len(saved)
+                assert len({c.mnemonic for c in saved}) == len(saved)  # VSH, VSH_2, VSH_3, ...
                 for c in saved:
-                    k = c.provenance["k"]
-                    assert c.mnemonic == f"S{c.provenance['run']}_{k}" and c.sample_count == SAVE_N
-                    np.testing.assert_array_equal(db.get_samples(c.id), np.arange(SAVE_N) + 1e6 * k)
+                    assert c.provenance["udf_id"] == UDF and c.sample_count == SAVE_N
+                    np.testing.assert_array_equal(db.get_samples(c.id), reference)
             finally:
                 db.close()
 
-    def guarded(fn):
+    def guarded(fn, name):
         def run():
             try:
-                fn()
+                with _Zygote(tmp_path, name) as zygote:
+                    fn(zygote)
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
         return run
 
-    threads = [threading.Thread(target=guarded(f)) for f in (imports, saves)]  # two data dirs at once
+    threads = [threading.Thread(target=guarded(f, f.__name__)) for f in (imports, saves)]  # two data dirs at once
     for t in threads:
         t.start()
     for t in threads:
-        t.join(120)
+        t.join(300)
+    assert not any(t.is_alive() for t in threads)
     if errors:
         raise errors[0]
     assert len(last_lines) == 2 * KILLS_PER_MODE
     # The kills really landed inside write transactions (not between them) most of the time.
     assert last_lines.count("txn") >= KILLS_PER_MODE, last_lines
-    assert committed["import"] >= 1 and committed["save"] >= 1
+    assert committed["import"] >= 1 and committed["save"] >= 2
+
+
+async def _write_once(root: Path, mode: str, target_id: int, las: Path) -> None:
+    app = build_app(root, demo=False, watch=False)
+    try:
+        if mode == "import":
+            await app.invoke("import_las", {"path": str(las), "workspaceId": target_id})
+        else:
+            await _execute(app, target_id)
+    finally:
+        close_app(app)
 
 
 @pytest.mark.parametrize("mode", ["import", "save"])
 def test_a_database_killed_mid_write_accepts_new_writes(tmp_path, mode):
     """After the kill, the same data dir is usable at once: no stale lock, no half transaction."""
     root = ensure_data_dir(tmp_path / "d")
-    las = tmp_path / "big.las"
-    _big_las(las)
-    setup = Database(root)
-    ws = setup.create_workspace("W")
-    base, _ = setup.add_well(ws.id, {"name": "BASE"}, np.arange(SAVE_N, dtype=float),
-                             [("GR", "", "", np.ones(SAVE_N))])
-    setup.close()
-    args = ["import", str(las)] if mode == "import" else ["save", str(base.id), "0"]
-    _kill_mid_write(root, args, nth_txn=1, delay=0)  # killed right after its transaction began
+    las = tmp_path / f"{mode}.las"
+    if mode == "import":
+        _big_las(las)
+        setup = Database(root)
+        target_id = setup.create_workspace("W").id
+        setup.close()
+        args = [str(root), "import", str(las), str(target_id)]
+    else:
+        _save_las(las)
+        target_id, _ = asyncio.run(_setup_saves(root, las))
+        args = [str(root), "save", str(target_id), UDF]
+    db = Database(root)
+    before = db.counts()
+    db.close()
+    with _Zygote(tmp_path, mode) as zygote:  # killed in its open transaction, a curve row written
+        assert _kill_mid_write(zygote, args, nth_txn=1, delay=0, hold=True) == (0, "held")
     db = _check_sound(root)
     try:
-        before = db.counts()
-        assert before == {"workspaces": 1, "wells": 1, "curves": 1}  # the killed write left nothing
-        db.save_curve(base.id, "AFTER", "", "", np.zeros(SAVE_N), {"after": True})
-        assert db.counts()["curves"] == 2
+        assert db.counts() == before  # the killed write left nothing
     finally:
         db.close()
+    asyncio.run(_write_once(root, mode, target_id, las))  # the same write again, through the app
+    db = _check_sound(root)
+    try:
+        after = db.counts()
+    finally:
+        db.close()
+    if mode == "import":
+        assert after == {**before, "wells": before["wells"] + 1, "curves": before["curves"] + N_CURVES}
+    else:
+        assert after == {**before, "curves": before["curves"] + 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import textwrap
 from pathlib import Path
 
@@ -156,3 +157,61 @@ def test_entry_points(tmp_path, monkeypatch):
     # loading again is harmless (same sources)
     assert dict(load_entry_points(reg, group=group)).keys() == errors.keys()
     assert load_entry_points(UdfRegistry(), group="dataforge.udfs.no-such-group") == []
+
+
+def _marking(udf_id: str, marker: Path) -> str:
+    """A plugin that leaves `marker` behind if it ever runs, and registers `udf_id`."""
+    return f'''
+from pathlib import Path
+from core.dataforge.udfs import udf
+
+Path({str(marker)!r}).write_text("ran")
+
+
+@udf({udf_id!r}, name={udf_id!r}, inputs=["GR"], output="X")
+def plugin(inputs, params, ctx):
+    return inputs["GR"]
+'''
+
+
+async def test_the_app_loads_user_plugins_only_from_the_plugins_folder(tmp_path, monkeypatch):
+    """README: user UDFs are loaded only from `<data dir>/plugins/` (a plugin runs code)."""
+    from core.dataforge import paths
+    from core.dataforge.app import build_app, close_app
+
+    data, marks, cwd = tmp_path / "data", tmp_path / "marks", tmp_path / "cwd"
+    plugins = paths.plugins_dir(data)
+    for folder in (plugins / "sub", data / "capabilities", marks, cwd):
+        folder.mkdir(parents=True)
+    write(plugins, "mine.py", _marking("mine", marks / "mine"))
+    stray = {  # the same kind of file anywhere else never runs
+        "data_root": data / "stray.py",
+        "subfolder": plugins / "sub" / "nested.py",  # not recursive
+        "capabilities": data / "capabilities" / "caps.py",
+        "cwd": cwd / "here.py",
+        "helper": plugins / "_helper.py",  # skipped by design: helpers may live there
+        "hidden": plugins / ".hidden.py",
+        "not_py": plugins / "mine2.py.txt",
+    }
+    for name, path in stray.items():
+        write(path.parent, path.name, _marking(name, marks / name))
+    monkeypatch.chdir(cwd)
+    monkeypatch.syspath_prepend(str(cwd))
+    app = build_app(data, demo=False, watch=False)  # what the TUI and the CLI call
+    try:
+        udfs = {u.id: u for u in await app.invoke("list_udfs")}
+    finally:
+        close_app(app)
+    assert sorted(p.name for p in marks.iterdir()) == ["mine"]  # only the plugins folder ran code
+    assert udfs["mine"].source == str((plugins / "mine.py").resolve())
+    assert not set(stray) & set(udfs)
+    others = {u.id: u.source for u in udfs.values()
+              if u.id != "mine" and u.source != "builtin" and not u.source.startswith("entry point: ")}
+    assert others == {}  # nothing from a file outside the plugins folder
+
+
+def test_the_readme_says_where_plugins_load_from_and_that_they_run_code():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    paragraph = next(p for p in readme.split("\n\n") if "<data dir>/plugins/" in p)
+    assert re.search(r"plugins? runs? (arbitrary )?code", paragraph, re.I), paragraph
+    assert "only" in paragraph

@@ -57,10 +57,13 @@ def _parser() -> argparse.ArgumentParser:
                                      "new data dir). Each imported well is reported with its workspace.")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--workspace", metavar="NAME", help=DEFAULT_WORKSPACE_HELP)
-    exp = sub.add_parser("export", help="export a well to LAS 2.0")
+    exp = sub.add_parser("export", help="export a well to LAS 2.0",
+                         description="Export a well to a LAS 2.0 file. An existing FILE is left "
+                                     "alone unless --force is given.")
     exp.add_argument("well", metavar="WELL", help="well id or name (give the id if two wells share the name)")
-    exp.add_argument("file", metavar="FILE")
+    exp.add_argument("file", metavar="FILE", help="the LAS file to write (must not exist, unless --force)")
     exp.add_argument("--curves", metavar="MNEMONICS", help="comma-separated curves (default: all)")
+    exp.add_argument("--force", action="store_true", help="overwrite FILE if it already exists")
     inv = sub.add_parser("invoke", help="invoke any command; JSON result on stdout",
                          description="Invoke one backend command with JSON args; the result is\n"
                                      "printed as JSON. Without COMMAND, list the commands.",
@@ -254,7 +257,12 @@ async def _export(app, args: argparse.Namespace) -> int:
             raise _CliError(f"well {well.name!r} has no curve(s) {', '.join(missing)}; "
                             f"it has {', '.join(sorted(by_name))}")
         exported = [by_name[m] for m in wanted]
-    out = await app.invoke("export_las", {"wellId": well.id, "path": str(Path(args.file).resolve()),
+    target = Path(args.file).resolve()
+    if os.path.lexists(target) and not args.force:  # checked last, just before writing
+        what = "is a folder" if target.is_dir() else "already exists"
+        hint = "" if target.is_dir() else "; use --force to overwrite it"
+        raise _CliError(f"{target} {what}: not exported{hint}")
+    out = await app.invoke("export_las", {"wellId": well.id, "path": str(target),
                                           "curveIds": [c.id for c in exported] if args.curves else None})
     names = [c.mnemonic for c in exported]
     for name, written in zip(names, las_mnemonics(names)):

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from .. import AppHandle, Builder
-from ..capabilities import Acl, load_capabilities
+from ..capabilities import Acl, install, load_capabilities
 from ..tasks import TaskManager
 from . import paths
 from .api import DepthWindow, Selection, Settings
@@ -59,7 +59,7 @@ def build_app(
     """
     df = open_data_dir(data_dir, demo=demo)
     app = Builder().manage(df).manage(TaskManager()).invoke_handler(*COMMANDS).build()
-    app.acl = load_acl(df.data_dir)
+    install(app, load_acl(df.data_dir))  # a permission naming no command (a typo) is logged
     app.shared("selection", Selection())
     app.shared("depth_window", DepthWindow())
     app.shared("settings", df.load_settings())
