@@ -354,3 +354,19 @@ async def test_a_data_dir_and_plugin_parameter_titles_with_markup_show_literally
         runner.query_one("#field-k", Input).value = "abc"
         await wait_until(lambda: "⚠" in screen_text(app), pilot=pilot)
         assert app.is_running
+
+
+async def test_a_broken_plugin_and_a_bad_capability_override_are_said_at_start(tmp_path):
+    """Both are logged and skipped by the backend; a terminal app hides the log, so the
+    user heard nothing of them (a helper's review)."""
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "broken.py").write_text("raise RuntimeError('oops in my plugin')\n")
+    (tmp_path / "capabilities").mkdir()
+    (tmp_path / "capabilities" / "mine.json").write_text("{ not json")
+    app = make_app(tmp_path, L.Leaf("curves-1", "curves"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await ready(pilot)
+        said = [n.message for n in app._notifications if n.title == "At start"]
+        assert any("broken.py" in m and "oops in my plugin" in m for m in said), said
+        assert any("mine.json" in m for m in said), said
+        assert app.is_running and app.core.acl.allows_command("list_curves", "curves-1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -45,6 +46,23 @@ from .status import StatusBar
 __all__ = ["DataForgeApp"]
 
 register_all()
+
+
+@contextlib.contextmanager
+def _start_warnings() -> Iterator[list[str]]:
+    """Collect what the backend warns about while it opens (the `core` loggers)."""
+    said: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record.getMessage())
+
+    logger, handler = logging.getLogger("core"), Collect(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield said
+    finally:
+        logger.removeHandler(handler)
 
 
 class LayoutView(Container):
@@ -170,7 +188,11 @@ class DataForgeApp(App[int]):
             from core.dataforge.app import build_app
 
             try:
-                self.core = await asyncio.to_thread(build_app, self._data_dir)
+                with _start_warnings() as warnings:
+                    self.core = await asyncio.to_thread(build_app, self._data_dir)
+                for message in warnings:  # a plugin that failed, an override ignored: logged
+                    # only, and a terminal app hides the log — said here, where it is seen
+                    self.notify(message, title="At start", severity="warning", timeout=15, markup=False)
             except Exception as exc:  # a broken data dir: say so, never a traceback
                 self.query_one("#loading").remove()
                 await self.mount(Static(Content(f"Cannot open the data dir: {exc}"), id="fatal"))
