@@ -295,6 +295,48 @@ def test_out_of_order_message_shows_the_depths_as_written_in_the_file(db, ws, tm
     assert db.counts()["wells"] == 0
 
 
+# ---- the import_las command without a workspace ----------------------------------------------------
+
+
+@pytest.fixture
+async def empty_app(tmp_path):
+    from core.dataforge.app import build_app, close_app
+
+    app = build_app(tmp_path / "data", demo=False, watch=False)  # no workspace at all
+    yield app
+    close_app(app)
+
+
+@pytest.mark.parametrize("content", [
+    b"",
+    b"~V\n VERS. 2.0 :\n WRAP. NO :\n~C\n DEPT.M :\n GR.API :\n~A\n100 1\n100.5\n101 3\n",  # a row cut short
+    ("~V\n VERS. 2.0 :\n WRAP. NO :\n~C\n DEPT.M :\n" + " GR.API :\n" * 16_000 + "~A\n100 1\n").encode(),
+], ids=["empty", "row_cut_short", "huge_header"])
+async def test_a_failed_import_without_a_workspace_leaves_no_default_workspace(empty_app, tmp_path, content):
+    from core import CommandFailed
+
+    path = tmp_path / "bad.las"
+    path.write_bytes(content)
+    with pytest.raises(CommandFailed, match="^bad.las: "):
+        await empty_app.invoke("import_las", {"path": str(path)})
+    with pytest.raises(CommandFailed, match="^missing.las: cannot open"):
+        await empty_app.invoke("import_las", {"path": str(tmp_path / "missing.las")})
+    assert await empty_app.invoke("list_workspaces") == []
+    status = await empty_app.invoke("get_dataforge_status")
+    assert (status.workspaces, status.wells, status.curves) == (0, 0, 0)
+    result = await empty_app.invoke("import_las", {"path": str(shipped_las_dir() / "sample.las")})
+    assert [(w.name, w.well_count) for w in await empty_app.invoke("list_workspaces")] == [("Default", 1)]
+    assert result.well.workspace_id == (await empty_app.invoke("list_workspaces"))[0].id
+
+
+async def test_an_import_into_a_missing_workspace_names_the_workspace_not_the_file(empty_app, tmp_path):
+    from core import CommandFailed
+
+    with pytest.raises(CommandFailed, match="workspace 5 not found"):
+        await empty_app.invoke("import_las", {"path": str(tmp_path / "missing.las"), "workspaceId": 5})
+    assert await empty_app.invoke("list_workspaces") == []
+
+
 # ---- export ----------------------------------------------------------------------------------------
 
 
@@ -436,3 +478,25 @@ def test_mutated_files_import_or_fail_cleanly(mutation_db, source, mutation, see
         _check_import(db, ws_id, Path(name))
     finally:
         os.unlink(name)
+
+
+async def test_imports_at_once_into_no_workspace_make_one_default_workspace(tmp_path):
+    """Two imports with no workspace, side by side: both land in one "Default" (the second
+    failed with "a workspace named 'Default' already exists")."""
+    import asyncio
+
+    from core.dataforge.app import build_app, close_app
+
+    app = build_app(tmp_path / "data", demo=False, watch=False)
+    app.bus.bind()
+    try:
+        files = [f for f in sorted((Path(__file__).parent / "data" / "las" / "edge-cases").glob("*.las"))][:6]
+        results = await asyncio.gather(*(app.invoke("import_las", {"path": str(f)}) for f in files),
+                                       return_exceptions=True)
+        failed = [str(r) for r in results if isinstance(r, Exception)]
+        assert not any("workspace named" in f for f in failed), failed
+        assert len(failed) < len(files)  # some of the edge cases do import
+        names = [w.name for w in await app.invoke("list_workspaces")]
+        assert names == ["Default"]
+    finally:
+        close_app(app)

@@ -239,9 +239,18 @@ BAD = {
     "empty": ("", "the file is empty"),
     "blank": ("  \n\n", "the file is empty"),
     "binary": ("~~~~\n\x00\x01\x02", "no curves (the ~C section is missing or empty)"),
+    # A row with a value missing or extra: lasio cuts one stream of values into rows, so it
+    # failed with a bare "cannot reshape" or, when the count divided, shifted the values after it.
     "ragged": (HEAD.format(well="R") + "100.0 1 2\n100.5 3\n101.0 5 6\n",
-               "cannot read as LAS: the ~A rows do not match the ~C curves "
-               "(Cannot reshape ~A data size (8,) into 3 columns)"),
+               "the ~A rows do not line up: data row 2 (depth 100.5) has 2 values where the other rows have 3"),
+    "ragged_shifting": (HEAD.format(well="R") + "100.0 1 2\n100.5 3\n101.0 5 6 7\n",
+                        "the ~A rows do not line up: data row 2 (depth 100.5) has 2 values where most rows "
+                        "have 3; 1 more row differs"),
+    "last_row_cut_short": (HEAD.format(well="R") + "100.0 1 2\n# a comment\n100.5 3 4\n101.0 5\n",
+                           "the ~A rows do not line up: data row 3 (depth 101.0) has 2 values where the "
+                           "other rows have 3"),
+    "text_value_in_depth": (HEAD.format(well="D") + "100.0 1 2\n1x 3 4\n101.0 5 6\n",
+                            "the depth column DEPT has a value that is not a number (data row 2: '1x')"),
     "not_in_order": (HEAD.format(well="N") + "100.0 1 2\n101.0 3 4\n100.5 5 6\n",
                      "depths are not in order (data row 3: 100.5 after 101)"),
     "repeated_depth": (HEAD.format(well="N") + "100.0 1 2\n100.0 3 4\n100.5 5 6\n",
@@ -280,8 +289,26 @@ GOOD = {
     "text_column_and_nulls": (LITH.format(well="T") + "100.0 1 SAND 2\n100.5 -999.25 SHALE -999.25\n"
                               "101.0 5 SAND 6\n", "T", {"GR": [1, np.nan, 5], "RT": [2, np.nan, 6]},
                               [100.0, 100.5, 101.0], ["LITH: text values, not imported"]),
+    # One unreadable value made lasio return the whole column as text, and the curve was lost.
     "text_in_a_number_column": (HEAD.format(well="M") + "100.0 1 2\n100.5 N/A 4\n101.0 5 6\n", "M",
-                                {"RT": [2, 4, 6]}, [100.0, 100.5, 101.0], ["GR: text values, not imported"]),
+                                {"GR": [1, np.nan, 5], "RT": [2, 4, 6]}, [100.0, 100.5, 101.0],
+                                ["GR: 1 value not a number at depth 100.5 ('N/A'), stored as null"]),
+    "one_bad_value": (HEAD.format(well="V") + "100.0 1 2\n100.5 3 4\n101.0 5 6.2x\n", "V",
+                      {"GR": [1, 3, 5], "RT": [2, 4, np.nan]}, [100.0, 100.5, 101.0],
+                      ["RT: 1 value not a number at depth 101 ('6.2x'), stored as null"]),
+    "bad_values_in_a_decreasing_file": (
+        HEAD.format(well="V") + "102.0 1 2\n101.5 abc 4\n101.0 5 6\n100.5 1.2x 8\n100.0 9 10\n"
+        "99.5 ? 12\n99.0 13 14\n98.5 ** 16\n98.0 17 18\n", "V",
+        {"GR": [17, np.nan, 13, np.nan, 9, np.nan, 5, np.nan, 1], "RT": [18, 16, 14, 12, 10, 8, 6, 4, 2]},
+        [98.0, 98.5, 99.0, 99.5, 100.0, 100.5, 101.0, 101.5, 102.0],
+        ["depths decrease in the file; stored increasing",
+         "GR: 4 values not a number at depths 101.5 ('abc'), 100.5 ('1.2x'), 99.5 ('?') and 1 more, "
+         "stored as null"]),
+    "quoted_text_with_spaces": (LITH.format(well="Q") + '100.0 1 "fine sand" 2\n100.5 3 SHALE 4\n'
+                                "101.0 5 'very fine sand' 6\n", "Q", {"GR": [1, 3, 5], "RT": [2, 4, 6]},
+                                [100.0, 100.5, 101.0], ["LITH: text values, not imported"]),
+    "run_on_values": (HEAD.format(well="O") + "100.0 1 2\n100.5 3-999.25\n101.0 5 6\n", "O",
+                      {"GR": [1, 3, 5], "RT": [2, np.nan, 6]}, [100.0, 100.5, 101.0], []),
     "no_well_name": (HEAD.format(well="") + ROWS, "no_well_name", {"GR": [1, 3, 5], "RT": [2, 4, 6]},
                      [100.0, 100.5, 101.0],
                      ["no well name (WELL) in the file; named 'no_well_name' after the file"]),

@@ -187,10 +187,17 @@ def update_settings(changes: dict[str, Any], df: State[DataForge], app: AppHandl
 @command(thread=True)
 def import_las(path: str, df: State[DataForge], app: AppHandle,
                workspace_id: int | None = None) -> ImportResult:
-    """Import one LAS file as a well (all or nothing); announces `well-added` and `curve-added`."""
+    """Import one LAS file as a well (all or nothing); announces `well-added` and `curve-added`.
+
+    Without a workspace the file goes to the first one, or to a new "Default": created only
+    once the file has been read, so a file that cannot be imported leaves no empty workspace.
+    """
+    if workspace_id is not None:
+        df.db.get_workspace(workspace_id)  # a wrong id is reported before the file is read
+    parsed = las_io.parse_las(Path(path))
     if workspace_id is None:
         workspace_id = df.default_workspace_id()
-    result = las_io.import_las(df.db, Path(path), workspace_id)
+    result = las_io.store_las(df.db, parsed, workspace_id)
     app.emit("well-added", {"workspace_id": workspace_id, "well": result.well.model_dump()})
     for curve in result.curves:
         app.emit("curve-added", {"well_id": result.well.id, "curve": curve.model_dump()})

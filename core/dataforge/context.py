@@ -70,6 +70,7 @@ class DataForge:
     registry: UdfRegistry = field(default_factory=lambda: REGISTRY)
     version: str = "0.1.0"
     plugin_errors: list[tuple[str, str]] = field(default_factory=list)
+    _default_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # ---- settings, kept in the data dir ------------------------------------------------------
     def load_settings(self) -> Settings:
@@ -98,10 +99,15 @@ class DataForge:
             raise
 
     def default_workspace_id(self) -> int:
-        workspaces = self.db.list_workspaces()
-        if workspaces:
-            return workspaces[0].id
-        return self.db.create_workspace("Default").id
+        """The first workspace, or a new "Default" — made once even when two imports ask at once."""
+        with self._default_lock:
+            workspaces = self.db.list_workspaces()
+            if workspaces:
+                return workspaces[0].id
+            try:
+                return self.db.create_workspace("Default").id
+            except ValueError:  # another process made one meanwhile
+                return self.db.list_workspaces()[0].id
 
     # ---- UDF executions ----------------------------------------------------------------
     def plan_execution(self, request: ExecuteUdfRequest) -> ExecutionPlan:

@@ -2,10 +2,12 @@
 
 lasio reads almost anything but fails in many different ways (and some files
 "succeed" with text columns or un-replaced nulls), so the import wraps it: detect
-the encoding first, read, check the depth index, convert each curve to float
-explicitly, and turn any failure into one `LasImportError` that names the file.
-The well and its curves are written in one transaction, so a failure leaves
-nothing behind.
+the encoding first, refuse what lasio would choke on (a huge header, ragged ~A
+rows) from a cheap scan of the text, read, check the depth index, convert each
+curve to float explicitly (an unreadable value becomes null, with a warning), and
+turn any failure into one `LasImportError` that names the file. Parsing
+(`parse_las`) touches no database; the well and its curves are then written in
+one transaction (`store_las`), so a failure leaves nothing behind.
 
 Export writes LAS 2.0 to a temporary file next to the target and renames it into
 place, so the target is either the previous file or the complete new one.
@@ -22,6 +24,8 @@ import sqlite3
 import tempfile
 import threading
 import warnings
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -29,7 +33,9 @@ import numpy as np
 
 from .models import ImportResult, LasImportError
 
-__all__ = ["import_las", "export_las", "read_las", "decode_las_bytes", "EXPORT_NULL", "LasExportError", "las_mnemonics"]
+__all__ = ["import_las", "parse_las", "store_las", "ParsedLas", "export_las", "read_las", "decode_las_bytes",
+           "EXPORT_NULL", "LasExportError", "las_mnemonics", "MAX_HEADER_LINES", "MAX_HEADER_LINE_CHARS",
+           "MAX_HEADER_CHARS"]
 
 log = logging.getLogger("core.dataforge")
 
@@ -45,6 +51,24 @@ _NOISE = ("Only engine='normal' can read wrapped files", "Could not convert curv
 _NO_DATA = re.compile(r"Curve #\d+ '(?P<mnemonic>.*)' is defined in the ~C section but there is no data in ~A")
 _BAD_HEADER_LINE = re.compile(r"^Line #?\d+ \(section ")
 _RENAMED = re.compile(r"^(?P<base>.+):(?P<n>\d+)$")
+
+# lasio's header parsing is quadratic, and runs under _LASIO_LOCK, so one such file stalls every
+# import: each item added to a section is compared with every item already there (3 000 items in
+# one section: 4-6 s; 8 000: 38 s), and each item is formatted for a debug log, shown or not, at a
+# cost that grows with the square of its length (one 300 000-character line: 12 s; 1 MB: 90 s).
+# Real headers hold tens to hundreds of items (a long ~P: about a thousand) of at most a few hundred
+# characters, so these limits refuse only such files. Counted: the item lines of the header
+# sections (~V, ~W, ~C, ~P, LAS 3 ones) wherever they are in the file; ~O text, blank lines and
+# # comments are cheap for lasio and not counted. Checked on the text, before lasio is called.
+MAX_HEADER_LINES = 3_000
+MAX_HEADER_LINE_CHARS = 10_000
+MAX_HEADER_CHARS = 1_000_000
+_HEADER_ITEM = {key: re.compile(rf"^[^\S\n]*{key}[^\S\n]*\.[^\S\n]*([^\s:]*)", re.MULTILINE | re.IGNORECASE)
+                for key in ("WRAP", "DLM")}
+# How lasio splits a data line into values (reader.sow_regex) and the run-on fixes it applies first.
+_VALUE = re.compile(r"""([^\s"']+)|"([^"]*)"|'([^']*)'""")
+_RUN_ON = ((re.compile(r"(\d),(\d)"), r"\1.\2"), (re.compile(r"(\d)-(\d)"), r"\1 -\2"),
+           (re.compile(r"-?\d*\.\d*\.\d*|NaN[\.-]\d+"), " NaN NaN "))
 
 
 def decode_las_bytes(raw: bytes) -> tuple[str, str]:
@@ -122,8 +146,11 @@ def read_las(path: Path) -> tuple[Any, list[str]]:
     text, encoding = decode_las_bytes(raw)
     if not text.strip():
         raise LasImportError(f"{name}: the file is empty")
-    if not re.search(r"^\s*~", text, re.MULTILINE):
+    sections = _sections(text)
+    if not sections:
         raise LasImportError(f"{name}: not a LAS file (no ~ sections)")
+    _check_header(name, text, sections)
+    _check_rows(name, text, sections)
     notes = [f"read as {encoding}"] if encoding != "utf-8" else []
     try:
         try:
@@ -146,6 +173,102 @@ def read_las(path: Path) -> tuple[Any, list[str]]:
     return las, notes + [m for m in messages if not any(n in m for n in _NOISE)]
 
 
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    start: int  # the first character after the title line
+    end: int
+
+    @property
+    def kind(self) -> str:
+        """What lasio 0.32 makes of the section (reader.determine_section_type): data, other or items."""
+        if self.title[:2] == "~A" or "~Log_Data" in self.title or "_Data" in self.title:
+            return "data"
+        return "other" if self.title[:2] == "~O" else "items"
+
+
+def _sections(text: str) -> list[_Section]:
+    """The ~ sections, found as lasio finds them (a line whose first non-blank character is ~)."""
+    starts = []
+    at = text.find("~")
+    while at >= 0:  # str.find: a regex over every line start is slow on a big ~A section
+        line_start = text.rfind("\n", 0, at) + 1
+        if not text[line_start:at].strip():
+            starts.append(line_start)
+        eol = text.find("\n", at)
+        at = text.find("~", eol) if eol >= 0 else -1  # the first ~ of a later line
+    out = []
+    for i, start in enumerate(starts):
+        eol = text.find("\n", start)
+        eol = len(text) if eol < 0 else eol
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        out.append(_Section(text[start:eol].strip(), min(eol + 1, end), end))
+    return out
+
+
+def _check_header(name: str, text: str, sections: list[_Section]) -> None:
+    """Refuse a header lasio would take minutes over (see MAX_HEADER_LINES), before it is called."""
+    items = [line for sec in sections if sec.kind == "items"
+             for line in map(str.strip, text[sec.start:sec.end].split("\n")) if line and line[0] != "#"]
+    if len(items) > MAX_HEADER_LINES:
+        raise LasImportError(f"{name}: the header has {len(items):,} lines; at most {MAX_HEADER_LINES:,} "
+                             "are read")
+    longest = max(items, key=len, default="")
+    if len(longest) > MAX_HEADER_LINE_CHARS:
+        raise LasImportError(f"{name}: header line {_line_no(text, longest):,} has {len(longest):,} characters; "
+                             f"at most {MAX_HEADER_LINE_CHARS:,} are read")
+    size = sum(map(len, items))
+    if size > MAX_HEADER_CHARS:
+        raise LasImportError(f"{name}: the header has {size:,} characters; at most {MAX_HEADER_CHARS:,} are read")
+
+
+def _line_no(text: str, line: str) -> int:
+    return text.count("\n", 0, text.find(line)) + 1
+
+
+def _check_rows(name: str, text: str, sections: list[_Section]) -> None:
+    """Refuse an unwrapped file whose ~A rows differ in length, naming the first odd row.
+
+    lasio reads the data as one stream of values cut into rows of equal width: a row with a
+    value missing or extra fails the whole read with a bare "cannot reshape", or, when the
+    count happens to divide, silently shifts every value after it into the wrong curve.
+    """
+    data = next((sec for sec in sections if sec.title[:2] == "~A"), None)
+    if data is None:
+        return
+    head = text[:data.start]
+    wrap, dlm = (_HEADER_ITEM[key].search(head) for key in ("WRAP", "DLM"))
+    if not wrap or wrap.group(1).upper() != "NO" or (dlm and dlm.group(1).upper() not in ("", "SPACE")):
+        return  # wrapped rows span lines; other delimiters split differently
+    lines = text[data.start:data.end].split("\n")
+    counts = set(map(len, map(str.split, lines))) - {0}
+    if len(counts) < 2:
+        return  # the usual case, settled by a fast split; else count as lasio does
+    rows = [(line, width) for line, width in zip(lines, map(_lasio_width, lines)) if width]
+    if not rows:
+        return
+    tally = Counter(width for _, width in rows)
+    width = rows[0][1] if tally[rows[0][1]] == max(tally.values()) else tally.most_common(1)[0][0]
+    odd = [(n, line, w) for n, (line, w) in enumerate(rows, 1) if w != width]
+    if not odd:
+        return
+    row, line, values = odd[0]
+    more = "" if len(odd) == 1 else f"; {len(odd) - 1:,} more row{'s differ' if len(odd) > 2 else ' differs'}"
+    others = "the other rows have" if len(odd) == 1 else "most rows have"
+    raise LasImportError(f"{name}: the ~A rows do not line up: data row {row:,} (depth {line.split()[0]}) has "
+                         f"{values} values where {others} {width}{more}")
+
+
+def _lasio_width(line: str) -> int | None:
+    """How many values lasio reads from a data line; None for a comment or blank line."""
+    line = line.strip().replace(chr(26), "")
+    if not line or line.startswith("#"):
+        return None
+    for pattern, sub in _RUN_ON:
+        line = pattern.sub(sub, line)
+    return len(_VALUE.findall(line)) or None
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__
@@ -160,28 +283,59 @@ def _header(las: Any, field: str) -> str | None:
     return value or None
 
 
-def _as_float(data: Any, null: float | None) -> np.ndarray | None:
-    """A column as float64 with nulls as NaN; None if it holds text.
+def _as_float(data: Any, null: float | None) -> tuple[np.ndarray | None, np.ndarray]:
+    """A column as float64 with nulls as NaN, and the rows whose value is not a number (stored
+    as NaN too); None for a text column (fewer than half its values are numbers).
 
-    lasio replaces NULL only in columns it parsed as numbers; a column that came
-    back as strings is converted here and its NULL values replaced too.
+    One unreadable value ("1.2x", "N/A") makes lasio return the whole column as strings: it is
+    converted here value by value, so that sample alone is lost, not the curve. lasio replaces
+    NULL only in columns it parsed as numbers, so NULL is replaced here too.
     """
     arr = np.asarray(data)
-    if arr.dtype.kind not in "fiub":
-        try:
-            arr = np.char.strip(arr.astype(str))
-        except (TypeError, ValueError):
-            return None
-    try:
+    bad = np.zeros(0, dtype=np.intp)
+    if arr.ndim != 1:
+        return None, bad
+    if arr.dtype.kind in "fiub":
         out = arr.astype(float)
-    except (TypeError, ValueError):
-        return None
-    if out.ndim != 1:
-        return None
+    else:
+        try:
+            text = np.char.strip(arr.astype(str))
+        except (TypeError, ValueError):
+            return None, bad
+        out, bad = _parse_numbers(text)
+        if 2 * bad.size > out.size:
+            return None, bad
     if null is not None:
         out[out == null] = np.nan
     out[~np.isfinite(out)] = np.nan  # "inf" in a file is not a measurement
-    return out
+    return out, bad
+
+
+def _parse_numbers(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Strings as float64, NaN where one is not a number, and the indices of those."""
+    try:
+        return text.astype(float), np.zeros(0, dtype=np.intp)
+    except ValueError:
+        pass
+    out = np.empty(text.size)
+    bad = []
+    for i, value in enumerate(text.tolist()):
+        try:
+            out[i] = float(value)
+        except ValueError:
+            out[i] = np.nan
+            bad.append(i)
+    return out, np.asarray(bad, dtype=np.intp)
+
+
+def _not_numbers_note(mnemonic: str, raw: Any, bad: np.ndarray, depths: np.ndarray) -> str:
+    """The warning for values that are not numbers, e.g. "GR: 1 value not a number at depth 1501.5
+    ('1.2x'), stored as null"; at most three are shown."""
+    shown = ", ".join(f"{_num(depths[i])} ({str(raw[i]).strip()!r})" for i in bad[:3])
+    more = f" and {bad.size - 3:,} more" if bad.size > 3 else ""
+    if bad.size == 1:
+        return f"{mnemonic}: 1 value not a number at depth {shown}, stored as null"
+    return f"{mnemonic}: {bad.size:,} values not a number at depths {shown}{more}, stored as null"
 
 
 def _num(x: float) -> str:
@@ -220,11 +374,27 @@ def _step(las: Any, depths: np.ndarray) -> float | None:
     return round(median, 9)
 
 
+@dataclass
+class ParsedLas:
+    """A LAS file read and checked, ready to be stored as a well (no database touched yet)."""
+
+    name: str  # the file name, for messages
+    header: dict[str, Any]
+    depths: np.ndarray
+    curves: list[tuple[str, str, str, np.ndarray]]
+    warnings: list[str]
+
+
 def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
     """Import one LAS file as a new well of `workspace_id`: all of it, or nothing."""
+    db.get_workspace(workspace_id)  # fail early and clearly
+    return store_las(db, parse_las(path), workspace_id)
+
+
+def parse_las(path: Path) -> ParsedLas:
+    """Read and check a LAS file; LasImportError if it cannot become a well. No database."""
     path = Path(path)
     name = path.name
-    db.get_workspace(workspace_id)  # fail early and clearly
     las, messages = read_las(path)
     no_data = {m.group("mnemonic") for m in map(_NO_DATA.search, messages) if m}
     notes = [m for m in messages if not _NO_DATA.search(m)]
@@ -232,39 +402,25 @@ def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
     curves = list(las.curves)
     if not curves:
         raise LasImportError(f"{name}: no curves (the ~C section is missing or empty)")
-    columns = [(c, _as_float(c.data, null)) for c in curves]
+    columns = [(c, *_as_float(c.data, null)) for c in curves]
     # The index: the first depth-named curve; without one, the first curve (the LAS rule).
-    depth_at = next((i for i, (c, _) in enumerate(columns)
+    depth_at = next((i for i, (c, _, _) in enumerate(columns)
                      if c.mnemonic.split(":")[0].upper() in _DEPTH_NAMES), None)
     if depth_at is None:
         depth_at = 0
         notes.append(f"no depth curve: the first curve, {curves[0].mnemonic}, is the index")
-    index_curve, depths = columns[depth_at]
-    if depths is None:
-        raise LasImportError(f"{name}: the depth column {index_curve.mnemonic} has text values")
-    if depths.size == 0:
-        raise LasImportError(f"{name}: no data rows in the ~A section")
-    if np.isnan(depths).any():
-        row = int(np.flatnonzero(np.isnan(depths))[0]) + 1
-        raise LasImportError(f"{name}: the depth column {index_curve.mnemonic} has a null value (data row {row})")
-    flip = False
-    if depths.size > 1:
-        steps = np.diff(depths)
-        if np.all(steps < 0):
-            flip = True
-            notes.append("depths decrease in the file; stored increasing")
-        elif not np.all(steps > 0):
-            bad = int(np.flatnonzero(steps <= 0 if steps[0] > 0 else steps >= 0)[0]) + 1
-            raise LasImportError(f"{name}: depths are not in order (data row {bad + 1}: {_num(depths[bad])} "
-                                 f"after {_num(depths[bad - 1])})")
+    index_curve, depths, bad = columns[depth_at]
+    file_depths = _check_depths(name, index_curve, depths, bad)
+    flip = file_depths.size > 1 and file_depths[1] < file_depths[0]
     if flip:
-        depths = depths[::-1].copy()
+        notes.append("depths decrease in the file; stored increasing")
+    depths = file_depths[::-1].copy() if flip else file_depths
 
     out: list[tuple[str, str, str, np.ndarray]] = []
     skipped: list[str] = []
     seen: set[str] = set()
     renamed: dict[str, list[str]] = {}
-    for i, (curve, values) in enumerate(columns):
+    for i, (curve, values, bad) in enumerate(columns):
         if i == depth_at:
             continue
         mnemonic = curve.mnemonic.strip() or f"CURVE{i}"
@@ -288,6 +444,8 @@ def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
             n += 1
             clean = f"{base[:29]}:{n}"
         seen.add(clean.upper())
+        if bad.size:
+            notes.append(_not_numbers_note(clean, curve.data, bad, file_depths))
         match = _RENAMED.match(curve.mnemonic) if getattr(curve, "original_mnemonic", "") else None
         if match:  # lasio's renaming of a repeated mnemonic: GR:1, GR:2
             renamed.setdefault(match.group("base"), []).append(clean)
@@ -315,11 +473,40 @@ def import_las(db: Any, path: Path, workspace_id: int) -> ImportResult:
     warnings_ = notes + skipped
     if not _header(las, "WELL"):
         warnings_.append(f"no well name (WELL) in the file; named {header['name']!r} after the file")
+    return ParsedLas(name=name, header=header, depths=depths, curves=out, warnings=warnings_)
+
+
+def _check_depths(name: str, curve: Any, depths: np.ndarray | None, bad: np.ndarray) -> np.ndarray:
+    """The depth index in file order, or LasImportError naming the first bad row."""
+    if depths is None:
+        raise LasImportError(f"{name}: the depth column {curve.mnemonic} has text values")
+    if bad.size:
+        row = int(bad[0])
+        raise LasImportError(f"{name}: the depth column {curve.mnemonic} has a value that is not a number "
+                             f"(data row {row + 1}: {str(curve.data[row]).strip()!r})")
+    if depths.size == 0:
+        raise LasImportError(f"{name}: no data rows in the ~A section")
+    if np.isnan(depths).any():
+        row = int(np.flatnonzero(np.isnan(depths))[0]) + 1
+        raise LasImportError(f"{name}: the depth column {curve.mnemonic} has a null value (data row {row})")
+    if depths.size > 1:
+        steps = np.diff(depths)
+        if not (np.all(steps < 0) or np.all(steps > 0)):
+            bad_at = int(np.flatnonzero(steps <= 0 if steps[0] > 0 else steps >= 0)[0]) + 1
+            raise LasImportError(f"{name}: depths are not in order (data row {bad_at + 1}: "
+                                 f"{_num(depths[bad_at])} after {_num(depths[bad_at - 1])})")
+    return depths
+
+
+def store_las(db: Any, parsed: ParsedLas, workspace_id: int) -> ImportResult:
+    """Write a parsed file as a new well of `workspace_id`, in one transaction."""
+    name, header = parsed.name, parsed.header
+    warnings_ = list(parsed.warnings)
     if any(w.name == header["name"] for w in db.list_wells(workspace_id)):
         warnings_.append(f"a well named {header['name']!r} already exists in this workspace; "
                          "imported as a new well")
     try:
-        well, infos = db.add_well(workspace_id, header, depths, out)
+        well, infos = db.add_well(workspace_id, header, parsed.depths, parsed.curves)
     except ValueError as exc:
         raise LasImportError(f"{name}: {exc}") from None
     except sqlite3.Error as exc:  # locked, read-only, disk full: nothing was written
