@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import faulthandler
 import json
 import os
 import sqlite3
@@ -534,6 +535,9 @@ async def _fuzz_one(world: World, command: str, args: Any) -> None:
     what = f"{command}({_short(args)})"
     before = world.snapshot(f"before {what}")
     world.events.clear()
+    # wait_for cannot end a call that never gives the loop back (a sync command stuck on it):
+    # the watchdog thread then dumps every stack and ends the run — a failure, never a hang.
+    faulthandler.dump_traceback_later(TIMEOUT + 30, exit=True)
     try:
         result = await asyncio.wait_for(world.app.invoke(command, args), TIMEOUT)
         ok = True
@@ -545,6 +549,8 @@ async def _fuzz_one(world: World, command: str, args: Any) -> None:
         json.dumps(exc.to_dict())  # what the CLI prints
     except asyncio.TimeoutError:
         pytest.fail(f"{what} did not finish within {TIMEOUT} s")
+    finally:
+        faulthandler.cancel_dump_traceback_later()
     info = None
     if ok and command == "execute_udf":
         info = await world.app.state(TaskManager).wait(result.execution_id, timeout=TIMEOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 from dataclasses import dataclass
 
 import pydantic
@@ -72,4 +73,9 @@ def test_random_payloads_end_in_result_or_invoke_error(name, args):
             assert str(exc)
             assert exc.to_dict()["message"]
 
-    asyncio.run(call())
+    # wait_for cannot end a call stuck on the loop itself: the watchdog makes that a failure.
+    faulthandler.dump_traceback_later(60, exit=True)
+    try:
+        asyncio.run(call())
+    finally:
+        faulthandler.cancel_dump_traceback_later()
