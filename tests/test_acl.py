@@ -298,6 +298,28 @@ async def test_a_malformed_override_is_a_warning_naming_the_file(tmp_path, caplo
         close_app(app)
 
 
+async def test_a_broken_override_file_costs_only_itself(tmp_path, caplog):
+    data = tmp_path / "data"
+    (data / "capabilities").mkdir(parents=True)
+    (data / "capabilities" / "a-broken.json").write_text("{oops")
+    (data / "capabilities" / "b-mine.json").write_text(json.dumps(  # log tracks may delete
+        {"identifier": "dataforge-read-only-panes", "windows": ["wells-*", "curves-*", "event-log-*"],
+         "permissions": ["dataforge:read-only"]}))
+    (data / "capabilities" / "c-mine.json").write_text(json.dumps(
+        {"identifier": "mine", "windows": ["log-tracks-*"], "permissions": ["allow-delete_curve"]}))
+    caplog.set_level("WARNING")
+    app = build_app(data, watch=False)
+    try:
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("a-broken.json" in w for w in warnings) and not any("-mine" in w for w in warnings)
+        _, curves = await _a_demo_curve(app)
+        await app.create_window("log-tracks-1").invoke("delete_curve", {"curveId": curves[0].id})
+        with pytest.raises(PermissionDenied):  # the rest of the shipped rules still hold
+            await app.create_window("curves-1").invoke("delete_curve", {"curveId": curves[1].id})
+    finally:
+        close_app(app)
+
+
 def test_answers_are_cached_per_window_and_command():
     acl = load_capabilities(paths.capabilities_dir())
     assert acl.rules("curves-1").commands == {}

@@ -228,4 +228,4 @@ def test_a_broken_capability_override_is_one_line_naming_the_file(tmp_path):
     out = run(tmp_path, "invoke", "list_workspaces")  # the shipped defaults hold; the CLI is trusted
     assert out.returncode == 0 and json.loads(out.stdout)
     assert out.stderr.count("\n") == 1 and f"cannot read capabilities from {bad}:" in out.stderr, out.stderr
-    assert "capability overrides ignored" in out.stderr
+    assert f"capability override {bad} ignored" in out.stderr

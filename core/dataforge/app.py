@@ -44,9 +44,18 @@ def load_acl(data_dir: Path) -> Acl:
     override = Path(data_dir) / "capabilities"
     try:
         return load_capabilities(paths.capabilities_dir(), override)
-    except ValueError as exc:
-        log.warning("capability overrides ignored: %s", exc)
-        return load_capabilities(paths.capabilities_dir())
+    except ValueError:
+        pass
+    # One broken file costs only itself: the others are taken one at a time, in name order.
+    kept: list[Path] = []
+    for file in sorted(p for p in override.iterdir() if p.suffix in (".json", ".toml") and p.is_file()):
+        try:
+            load_capabilities(paths.capabilities_dir(), *kept, file)
+        except ValueError as exc:
+            log.warning("capability override %s ignored: %s", file, exc)
+            continue
+        kept.append(file)
+    return load_capabilities(paths.capabilities_dir(), *kept)
 
 
 def build_app(
