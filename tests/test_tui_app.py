@@ -355,6 +355,9 @@ async def test_a_file_that_cannot_be_imported_is_a_clean_error_and_changes_nothi
         errors = [n for n in app._notifications if n.severity == "error"]
         assert len(errors) == 1 and name in errors[0].message and "Traceback" not in errors[0].message
         assert not app.query_one("#activity").display
+        pane = app.focused_pane()  # said in the pane too, where it stays until Esc
+        assert pane is not None and pane.error.startswith("Import failed: ") and name in pane.error
+        assert pane.query_one(".pane-error").display
 
 
 async def test_the_import_dialog_refuses_a_missing_path_inline_and_completes_paths(tmp_path):

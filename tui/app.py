@@ -539,13 +539,9 @@ class DataForgeApp(App[int]):
             workspace_id = core.shared("selection").get().workspace_id
             # The app's own call (like the CLI's), not a pane's: no pane window may import.
             result = await core.invoke("import_las", {"path": str(path), "workspaceId": workspace_id})
-        except InvokeError as exc:
+        except Exception as exc:  # InvokeError, or anything else: never a traceback on screen
             text = str(exc)
-            self.notify(text if path.name in text else f"{path}: {text}",
-                        title="Import failed", severity="error", timeout=10, markup=False)
-            return
-        except Exception as exc:  # never a traceback on screen
-            self.notify(f"{path}: {exc}", title="Import failed", severity="error", timeout=10, markup=False)
+            self._import_failed(text if isinstance(exc, InvokeError) and path.name in text else f"{path}: {text}")
             return
         finally:
             self._importing.remove(path.name)
@@ -562,6 +558,13 @@ class DataForgeApp(App[int]):
             lines.append(f"! … and {len(result.warnings) - 5} more warnings")
         self.notify("\n".join(lines), title="Imported", markup=False,
                     severity="warning" if result.warnings else "information", timeout=8)
+
+    def _import_failed(self, message: str) -> None:
+        """A notification (it fades) and the focused pane's error line (it stays until Esc)."""
+        self.notify(message, title="Import failed", severity="error", timeout=10, markup=False)
+        pane = self.focused_pane()
+        if pane is not None and pane.is_attached:
+            pane.error = f"Import failed: {message}"
 
     def _show_activity(self) -> None:
         try:
