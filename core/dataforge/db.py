@@ -550,8 +550,10 @@ class Database:
         if max_points is not None and values.size > max_points:
             idx = thin_minmax(values, max_points)
             depths, values, thinned = depths[idx], values[idx], True
-        return CurveData(curve_id=curve_id, mnemonic=curve.mnemonic, unit=curve.unit,
-                         depths=depths.tolist(), values=values.tolist(), thinned=thinned)
+        # Built from float64 arrays, so valid by construction: validating a million floats
+        # again took a third of the time of reading a curve.
+        return CurveData.model_construct(curve_id=curve_id, mnemonic=curve.mnemonic, unit=curve.unit,
+                                         depths=depths.tolist(), values=values.tolist(), thinned=thinned)
 
     def get_curve_stats(self, curve_id: int) -> CurveStats:
         values = self.get_samples(curve_id)
