@@ -507,3 +507,34 @@ def test_export_is_atomic_and_keeps_file_modes(db, ws, tmp_path, monkeypatch):
     finally:
         os.umask(old)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o640  # a new file: 0666 minus the umask
+
+
+def test_an_export_told_not_to_overwrite_never_replaces_a_file_even_one_that_appears_meanwhile(
+        db, tmp_path, monkeypatch):
+    from core.dataforge import las_io
+    from core.dataforge.las_io import LasExportError
+
+    well = db.list_wells(create_demo(db).id)[0]
+    taken = tmp_path / "taken.las"
+    taken.write_text("mine\n")
+    with pytest.raises(LasExportError, match="already exists: not exported"):
+        export_las(db, well.id, taken, overwrite=False)
+    assert taken.read_text() == "mine\n"
+
+    fresh = tmp_path / "fresh.las"
+    assert export_las(db, well.id, fresh, overwrite=False) == fresh
+    assert lasio.read(str(fresh)).well["WELL"].value == well.name
+
+    # Another program writes the file while the export is being written: it is kept.
+    late = tmp_path / "late.las"
+    real_fsync = las_io.os.fsync
+
+    def someone_writes_it(fd):
+        real_fsync(fd)
+        late.write_text("theirs\n")
+
+    monkeypatch.setattr(las_io.os, "fsync", someone_writes_it)
+    with pytest.raises(LasExportError, match="already exists"):
+        export_las(db, well.id, late, overwrite=False)
+    assert late.read_text() == "theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left

@@ -258,11 +258,11 @@ async def _export(app, args: argparse.Namespace) -> int:
                             f"it has {', '.join(sorted(by_name))}")
         exported = [by_name[m] for m in wanted]
     target = Path(args.file).resolve()
-    if os.path.lexists(target) and not args.force:  # checked last, just before writing
+    if os.path.lexists(target) and not args.force:  # said with the way out; the export checks again
         what = "is a folder" if target.is_dir() else "already exists"
         hint = "" if target.is_dir() else "; use --force to overwrite it"
         raise _CliError(f"{target} {what}: not exported{hint}")
-    out = await app.invoke("export_las", {"wellId": well.id, "path": str(target),
+    out = await app.invoke("export_las", {"wellId": well.id, "path": str(target), "overwrite": bool(args.force),
                                           "curveIds": [c.id for c in exported] if args.curves else None})
     names = [c.mnemonic for c in exported]
     for name, written in zip(names, las_mnemonics(names)):

@@ -206,8 +206,9 @@ def import_las(path: str, df: State[DataForge], app: AppHandle,
 
 @command(thread=True)
 def export_las(well_id: int, path: str, df: State[DataForge],
-               curve_ids: list[int] | None = None) -> str:
-    out = las_io.export_las(df.db, well_id, Path(path), curve_ids=curve_ids)
+               curve_ids: list[int] | None = None, overwrite: bool = True) -> str:
+    """Write a well as LAS 2.0 (atomically); `overwrite=False` never replaces an existing file."""
+    out = las_io.export_las(df.db, well_id, Path(path), curve_ids=curve_ids, overwrite=overwrite)
     return str(out or path)
 
 

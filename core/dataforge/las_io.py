@@ -611,8 +611,11 @@ def _umask() -> int:
     return 0o022
 
 
-def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | None = None) -> Path:
-    """Write a well (or chosen curves) as LAS 2.0; the file appears complete or not at all."""
+def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | None = None, *,
+               overwrite: bool = True) -> Path:
+    """Write a well (or chosen curves) as LAS 2.0; the file appears complete or not at all.
+    With `overwrite=False` an existing file is never replaced, not even one that appears while
+    the export is being written (the complete file is linked into place, which fails if taken)."""
     import lasio
 
     path = Path(path)
@@ -647,6 +650,8 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
     for item in ("STRT", "STOP", "STEP"):
         las.well[item].unit = unit
     existed = os.path.lexists(path)
+    if existed and not overwrite:
+        raise _exists_error(path)
     try:
         mode = path.stat().st_mode & 0o777  # replacing a file keeps its permissions
     except (FileNotFoundError, NotADirectoryError):
@@ -664,14 +669,38 @@ def export_las(db: Any, well_id: int, path: Path, curve_ids: Sequence[int] | Non
                       STOP=float(depths[-1]), STEP=step)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
     except BaseException as exc:
         try:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         except OSError:
             log.warning("could not remove the temporary file %s", tmp)
-        if isinstance(exc, OSError):  # disk full, I/O error, a folder in the way, ...
+        if isinstance(exc, FileExistsError) and not overwrite:
+            raise _exists_error(path) from exc
+        if isinstance(exc, OSError) and not isinstance(exc, LasExportError):  # disk full, I/O error, ...
             raise _export_error(path, exc, existed) from exc
         raise
     return path
+
+
+def _place_new(tmp: str, path: Path) -> None:
+    """Move `tmp` to `path` only if `path` does not exist, atomically where hard links work."""
+    try:
+        os.link(tmp, path)  # FileExistsError if taken meanwhile
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some network or FAT file systems): check, then rename
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _exists_error(path: Path) -> LasExportError:
+    return LasExportError(f"{path} already exists: not exported (overwriting it was not asked for)",
+                          errno.EEXIST, str(path))
