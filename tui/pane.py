@@ -131,8 +131,7 @@ class Pane(Vertical, can_focus=False):
         self._error_strip = PaneError(classes="pane-error")
         self.local_selection = writable(Selection.model_validate(self.pane_settings.get("selection") or {}))
         self.set_reactive(Pane.linked, bool(self.pane_settings.get("linked", True)))
-        self.link = writable(self.linked)
-        """`linked` as a store, so that what a pane shows can be derived from it (`followed`)."""
+        self.link = writable(self.linked)  # `linked` as a store: what the pane shows derives from it
 
     def _checked_settings(self, saved: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """`(usable, dropped)`: the saved settings that are what `SETTINGS` says, and the keys
