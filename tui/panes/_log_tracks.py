@@ -7,9 +7,11 @@ since depths are absolute. A pinned pane keeps its own window and well.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from functools import partial
+from typing import Any
 
 import numpy as np
 from textual import on, work
@@ -151,6 +153,7 @@ class LogTracksPane(Pane):
 
     def on_core_ready(self) -> None:
         self.local_view = writable(DepthWindow.model_validate(self.pane_settings.get("view") or {}))
+        self._swap_lock = asyncio.Lock()
         self.bind(self.followed(self.window.sync("depth_window"), self.local_view), "view")
         self._curves: list[TrackCurve] = []
         self._extent: tuple[float, float] | None = None
@@ -186,7 +189,7 @@ class LogTracksPane(Pane):
         self._loaded_for = well_id
         area = self.query_one(TrackArea)
         if well_id is None:
-            await area.query(LogTrack).remove()
+            await self._replace_tracks(area, [])
             self._curves, self._extent, self._not_shown = [], None, []
             self._well_name = None
             self._update_title()
@@ -209,7 +212,6 @@ class LogTracksPane(Pane):
                     data[c.id] = arrays
         if self.selection.well_id != well_id:
             return
-        await area.query(LogTrack).remove()
         tracks, flat = [], []
         not_shown = [c.mnemonic for c in hidden]
         for name, members in groups:
@@ -230,7 +232,7 @@ class LogTracksPane(Pane):
             t.header_lines = header
         self.query_one(DepthAxis).header_lines = header
         self.query_one(DepthAxis).display = True
-        await area.mount_all(tracks)
+        await self._replace_tracks(area, tracks)
         self._curves = flat
         self._not_shown = not_shown
         self._extent = self._well_extent(well)
@@ -242,6 +244,23 @@ class LogTracksPane(Pane):
                 await self._store_view(update)
             self._shown_well = well_id
         self._apply_view()
+
+    async def _replace_tracks(self, area: Any, tracks: list[LogTrack]) -> None:
+        """Swap the mounted tracks for `tracks`, whole: a reload cancelled by the next one
+        (three curve events in a row) must not stop a swap midway — a track left added but
+        never started made Textual wait on it forever. The swap runs shielded, one at a time."""
+        async def swap() -> None:
+            async with self._swap_lock:
+                try:
+                    if not self.is_gone:
+                        await area.query(LogTrack).remove()
+                    if tracks and not self.is_gone:
+                        await area.mount_all(tracks)
+                except Exception:
+                    if not self.is_gone:  # the pane went meanwhile: nothing left to show it in
+                        raise
+
+        await asyncio.shield(swap())
 
     @staticmethod
     def _well_extent(well) -> tuple[float, float] | None:
