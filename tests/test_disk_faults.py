@@ -583,7 +583,7 @@ async def test_finished_executions_leave_no_open_connections(app):
 
 
 async def test_settings_on_a_full_disk_fail_clearly_change_nothing_then_succeed(app, monkeypatch):
-    from core.dataforge import context
+    from core.dataforge import paths
 
     data_dir = Path(app.state(DataForge).data_dir)
     before = await app.invoke("get_settings")
@@ -592,7 +592,7 @@ async def test_settings_on_a_full_disk_fail_clearly_change_nothing_then_succeed(
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(context.os, "fsync", full)
+    monkeypatch.setattr(paths.os, "fsync", full)
     with pytest.raises(CommandFailed) as caught:
         await app.invoke("update_settings", {"changes": {"depth_unit": "ft"}})
     assert "No space left on device" in str(caught.value)

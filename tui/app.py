@@ -12,10 +12,9 @@ import contextlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from functools import partial
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from textual import on, work
 from textual.actions import parse as parse_action
@@ -34,6 +33,7 @@ from textual.worker import Worker
 
 from core import AppHandle, InvokeError
 from core.dataforge.api import DepthWindow, Selection, Settings
+from core.dataforge.paths import write_text_atomically
 
 from . import layout as L
 from .import_dialog import ImportDialog
@@ -239,34 +239,18 @@ class DataForgeApp(App[int]):
         return None if layout is None or not self._save_layout else layout.with_name("session.json")
 
     def _store_session_soon(self) -> None:
-        if self._session_timer is not None:
-            self._session_timer.reset()
-        elif self.is_running:
-            self._session_timer = self.set_timer(self.LAYOUT_SAVE_DELAY, self._store_session)
+        self._save_soon("_session_timer", self._store_session)
 
     def _store_session(self) -> None:
-        """Write the shared selection and depth window (atomically; a failure is only lost
-        convenience, so it is never said: the layout's own save reports a broken data dir)."""
-        if self._session_timer is not None:
-            self._session_timer.stop()
-            self._session_timer = None
+        """Write the shared selection and depth window (a failure is only lost convenience,
+        so it is never said: the layout's own save reports a broken data dir)."""
+        self._stop_timer("_session_timer")
         path = self._session_file()
         if path is None or self.core is None:
             return
         data = {name: self.core.shared(name).get().model_dump() for name in ("selection", "depth_window")}
-        tmp: str | None = None
-        try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".session-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, path)
-            tmp = None
-        except OSError:
-            pass
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        with contextlib.suppress(OSError):
+            write_text_atomically(path, json.dumps(data))
 
     async def _restore_session(self) -> bool:
         """Select what the last session had selected, as far as it still exists (a deleted
@@ -342,22 +326,12 @@ class DataForgeApp(App[int]):
         """Write the layout atomically (a temp file replaces layout.json; a crash leaves the old
         one). A failure is a notification, said once until a save works again — never a crash:
         the layout on screen is still right, only the next start would not see it."""
-        if self._layout_timer is not None:
-            self._layout_timer.stop()
-            self._layout_timer = None
+        self._stop_timer("_layout_timer")
         path = self._layout_file()
         if path is None or not self._save_layout or self._tree is None:
             return
-        tmp: str | None = None
         try:
-            text = json.dumps(L.to_dict(self._tree), indent=1)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".layout-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            tmp = None
+            write_text_atomically(path, json.dumps(L.to_dict(self._tree), indent=1))
         except (OSError, TypeError, ValueError) as exc:
             reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
             message = f"Could not save the layout to {path}: {reason}. The panes stay as they are."
@@ -366,22 +340,27 @@ class DataForgeApp(App[int]):
             self._layout_error = message
         else:
             self._layout_error = None
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
     def _store_layout_soon(self) -> None:
-        if self._layout_timer is not None:
-            self._layout_timer.reset()
-        else:
-            self._layout_timer = self.set_timer(self.LAYOUT_SAVE_DELAY, self._layout_timer_fired)
+        self._save_soon("_layout_timer", self._store_layout)
 
-    def _layout_timer_fired(self) -> None:
-        self._layout_timer = None  # not stopped from inside its own callback
-        self._store_layout()
+    def _save_soon(self, timer: str, save: Callable[[], None]) -> None:
+        """Run `save` once changes stop for `LAYOUT_SAVE_DELAY` (the timer kept in attribute `timer`)."""
+        pending: Timer | None = getattr(self, timer)
+        if pending is not None:
+            pending.reset()
+        elif self.is_running:
+            def fire() -> None:
+                setattr(self, timer, None)  # not stopped from inside its own callback
+                save()
+            setattr(self, timer, self.set_timer(self.LAYOUT_SAVE_DELAY, fire))
+
+    def _stop_timer(self, timer: str) -> None:
+        """A save made now: the one waiting in attribute `timer` is not needed."""
+        pending: Timer | None = getattr(self, timer)
+        if pending is not None:
+            pending.stop()
+            setattr(self, timer, None)
 
     async def set_layout(self, tree: Any, focus: str | None = None) -> None:
         if self.screen.maximized is not None:  # the zoomed pane is about to be replaced: the

@@ -8,11 +8,8 @@ running happens in the task thread with progress and cancellation.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
+from . import paths
 from .api import ExecuteUdfRequest, Settings, UdfCheck
 from .db import Database
 from .udfs import REGISTRY, UdfRegistry, execute, match_inputs
@@ -85,18 +83,7 @@ class DataForge:
 
     def save_settings(self, settings: Settings) -> None:
         """Atomically: a crash mid-write leaves the previous settings."""
-        path = Path(self.data_dir) / "settings.json"
-        fd, tmp = tempfile.mkstemp(dir=self.data_dir, prefix=".settings-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(settings.model_dump_json(indent=1))
-                fh.flush()
-                os.fsync(fh.fileno())  # the rename must not land before the bytes (power loss)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)  # a full disk leaves no .settings-*.json behind
-            raise
+        paths.write_text_atomically(Path(self.data_dir) / "settings.json", settings.model_dump_json(indent=1))
 
     def default_workspace_id(self) -> int:
         """The first workspace, or a new "Default" — made once even when two imports ask at once."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
 
 __all__ = ["default_data_dir", "ensure_data_dir", "plugins_dir", "shipped_las_dir", "database_path",
-           "capabilities_dir"]
+           "capabilities_dir", "write_text_atomically"]
 
 ENV_VAR = "DATAFORGE_DATA_DIR"
 
@@ -52,3 +54,20 @@ def shipped_las_dir() -> Path:
 
 def capabilities_dir() -> Path:
     return Path(__file__).parent / "data" / "capabilities"
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` whole: written to a temp file beside it (`.<stem>-*<suffix>`),
+    fsynced so that the rename cannot land before the bytes, then renamed into place. A crash
+    leaves the old file; a failure (a full disk) leaves no temp file and raises."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
