@@ -30,13 +30,6 @@ SHIPPED = sorted(shipped_las_dir().glob("*.las"))
 
 
 @pytest.fixture
-def db(tmp_path):
-    database = Database(tmp_path)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def ws(db):
     return db.create_workspace("import")
 

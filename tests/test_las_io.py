@@ -14,7 +14,6 @@ import lasio
 import numpy as np
 import pytest
 
-from core.dataforge.db import Database
 from core.dataforge.demo import create_demo
 from core.dataforge.las_io import EXPORT_NULL, export_las, import_las
 from core.dataforge.models import ImportResult, LasImportError, NotFound
@@ -23,18 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "core" / "dataforge" / "data" / "las"
 EDGE = ROOT / "tests" / "data" / "las" / "edge-cases"
 SAMPLE_CURVES = ["DT", "RHOB", "NPHI", "SFLU", "SFLA", "ILM", "ILD"]
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(tmp_path)
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def ws(db):
-    return db.create_workspace("Imports")
 
 
 def _import_ok(db, path, ws_id) -> ImportResult:

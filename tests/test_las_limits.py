@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from core.dataforge import las_io
-from core.dataforge.db import Database
 from core.dataforge.las_io import MAX_HEADER_CHARS, MAX_HEADER_LINE_CHARS, MAX_HEADER_LINES, import_las
 from core.dataforge.models import LasImportError
 
@@ -23,18 +22,6 @@ WELL = "~WELL INFORMATION\n STRT.M 100.0 :\n STOP.M 101.0 :\n STEP.M 0.5 :\n NUL
 CURVES = "~CURVE INFORMATION\n DEPT.M : depth\n GR.GAPI : gamma\n"
 DATA = "~A\n100.0 1\n100.5 2\n101.0 3\n"
 BASE_ITEMS = 9  # the item lines of VERSION, WELL and CURVES
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(tmp_path)
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def ws(db):
-    return db.create_workspace("Imports")
 
 
 @pytest.fixture
